@@ -1,0 +1,1 @@
+"""Frozen generative backbones (image VAE, DCGAN, CharVAE, StyleGAN latents)."""

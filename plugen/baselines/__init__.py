@@ -1,0 +1,1 @@
+"""Baselines compared with PluGeN (conditional flow, InterFaceGAN, cVAE, StyleFlow-like CNF)."""

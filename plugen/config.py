@@ -1,0 +1,83 @@
+"""JSON-schema validation shared by the Snakefile and the CLI.
+
+Validation fills defaults from the schema and reports every problem as one line naming the key
+path, e.g. ``config: shapes_vae.flow.epochs: 'ten' is not of type 'integer'``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "config" / "schema"
+
+
+class ConfigError(ValueError):
+    """A configuration does not match its schema."""
+
+
+def _with_defaults(validator_class):
+    validate_props = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for key, sub in properties.items():
+                if "default" in sub and key not in instance:
+                    instance[key] = json.loads(json.dumps(sub["default"]))
+        yield from validate_props(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": set_defaults})
+
+
+_Validator = _with_defaults(jsonschema.Draft202012Validator)
+
+
+def load_schema(path: str | Path | None = None) -> dict:
+    """Read a JSON schema (default: ``config/schema/config.schema.json``)."""
+    path = Path(path) if path else SCHEMA_DIR / "config.schema.json"
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def _where(error: jsonschema.ValidationError) -> str:
+    return ".".join(str(p) for p in error.absolute_path) or "(top level)"
+
+
+def validate_config(
+    config: Mapping[str, Any], schema: dict | str | Path | None = None, source: str = "config"
+) -> dict:
+    """Validate ``config`` against ``schema``, fill defaults, return the completed copy.
+
+    Raises :class:`ConfigError` listing every violation, one line each.
+    """
+    if not isinstance(schema, dict):
+        schema = load_schema(schema)
+    completed = json.loads(json.dumps(dict(config)))
+    errors = sorted(_Validator(schema).iter_errors(completed), key=lambda e: list(e.path))
+    if errors:
+        lines = []
+        for e in errors:
+            if e.validator == "additionalProperties":
+                extra = sorted(set(e.instance) - set(e.schema.get("properties", {})))
+                lines.append(
+                    f"{source}: {_where(e)}: unknown key(s) {extra}; allowed: "
+                    f"{sorted(e.schema.get('properties', {}))}"
+                )
+            else:
+                lines.append(f"{source}: {_where(e)}: {e.message}")
+        raise ConfigError("\n".join(lines))
+    return completed
+
+
+def load_config(path: str | Path, schema: dict | str | Path | None = None) -> dict:
+    """Read a YAML config file and validate it (defaults filled)."""
+    with open(path) as fh:
+        raw = yaml.safe_load(fh) or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return validate_config(raw, schema, source=str(path))

@@ -1,0 +1,1 @@
+"""Data sets: procedural shapes, molecules, user-supplied CelebA."""

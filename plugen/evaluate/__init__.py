@@ -1,0 +1,1 @@
+"""Evaluation: external classifier, FID, chemistry metrics, tables."""

@@ -1,0 +1,103 @@
+"""NICE (Dinh et al., 2014): additive coupling layers with alternating even/odd masks.
+
+Convention: ``forward`` maps a backbone latent ``z`` to the PluGeN space ``(c, s)`` and returns
+the log-determinant of that map's Jacobian; ``inverse`` maps back. Additive couplings are
+volume preserving, so the log-determinant is zero unless the optional diagonal scaling is used.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+def coupling_mlp(in_dim: int, out_dim: int, hidden: int, n_layers: int) -> nn.Sequential:
+    """MLP with ``n_layers`` linear layers (LeakyReLU 0.1 between them), as in the paper."""
+    if n_layers < 1:
+        raise ValueError(f"n_layers must be >= 1, got {n_layers}")
+    dims = [in_dim] + [hidden] * (n_layers - 1) + [out_dim]
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < n_layers - 1:
+            layers.append(nn.LeakyReLU(0.1))
+    return nn.Sequential(*layers)
+
+
+class AdditiveCoupling(nn.Module):
+    """y_b = x_b + m(x_a), y_a = x_a, where (a, b) = (even, odd) indices or the reverse.
+
+    parity 0: the even coordinates condition the odd ones; parity 1: the other way round.
+    """
+
+    def __init__(self, dim: int, hidden: int, n_layers: int, parity: int) -> None:
+        super().__init__()
+        if dim < 2:
+            raise ValueError(f"a coupling layer needs at least 2 dimensions, got {dim}")
+        idx = torch.arange(dim)
+        cond, upd = (idx[0::2], idx[1::2]) if parity % 2 == 0 else (idx[1::2], idx[0::2])
+        self.register_buffer("cond_idx", cond, persistent=False)
+        self.register_buffer("upd_idx", upd, persistent=False)
+        self.shift = coupling_mlp(len(cond), len(upd), hidden, n_layers)
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = x.clone()
+        y[:, self.upd_idx] = x[:, self.upd_idx] + self.shift(x[:, self.cond_idx])
+        return y
+
+    def inverse(self, y: Tensor) -> Tensor:
+        x = y.clone()
+        x[:, self.upd_idx] = y[:, self.upd_idx] - self.shift(y[:, self.cond_idx])
+        return x
+
+
+class NICE(nn.Module):
+    """Stack of ``n_couplings`` additive couplings (alternating masks), optional diagonal scaling.
+
+    dim: width of the latent; forward ``(n, dim) -> ((n, dim), (n,))`` log|det J|.
+    """
+
+    def __init__(
+        self,
+        dim: int,
+        n_couplings: int = 4,
+        n_layers: int = 4,
+        hidden: int = 256,
+        scaling: bool = False,
+    ) -> None:
+        super().__init__()
+        if n_couplings < 1:
+            raise ValueError(f"n_couplings must be >= 1, got {n_couplings}")
+        self.dim = dim
+        self.couplings = nn.ModuleList(
+            AdditiveCoupling(dim, hidden, n_layers, parity=i) for i in range(n_couplings)
+        )
+        self.log_scale = nn.Parameter(torch.zeros(dim)) if scaling else None
+
+    def _check(self, x: Tensor) -> None:
+        if x.ndim != 2 or x.shape[1] != self.dim:
+            raise ValueError(f"NICE expects inputs of shape (n, {self.dim}), got {tuple(x.shape)}")
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """Map ``x: (n, dim)`` to ``(y, log|det dy/dx|)`` with shapes (n, dim) and (n,)."""
+        self._check(x)
+        for layer in self.couplings:
+            x = layer(x)
+        logdet = x.new_zeros(x.shape[0])
+        if self.log_scale is not None:
+            x = x * torch.exp(self.log_scale)
+            logdet = logdet + self.log_scale.sum()
+        return x, logdet
+
+    def inverse(self, y: Tensor) -> Tensor:
+        """Exact inverse of :meth:`forward`: ``(n, dim) -> (n, dim)``."""
+        self._check(y)
+        if self.log_scale is not None:
+            y = y * torch.exp(-self.log_scale)
+        for layer in reversed(self.couplings):
+            y = layer.inverse(y)
+        return y
+
+    def log_abs_det(self, x: Tensor) -> Tensor:
+        """log|det J| of :meth:`forward` at ``x``: shape (n,)."""
+        return self.forward(x)[1]

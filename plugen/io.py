@@ -1,0 +1,245 @@
+"""Parquet contracts between pipeline stages (DESIGN.md section 4).
+
+Every table is written atomically (temp file + rename) with an explicit Arrow schema and checked
+on read, so a stage never consumes a half-written or wrong-shaped file silently. Latents live in
+a ``z`` column of type ``fixed_size_list<float32>[d]`` and come back as an ``(n, d)`` array.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Schema of one kind of table.
+
+    required: column -> Arrow type; one_of: payload columns of which exactly one must exist;
+    optional: allowed columns that may be missing; extra_float: every other column is float32
+    (attributes, ``target_*``, ``pred_*``); has_z: a fixed-size-list latent column ``z``.
+    """
+
+    name: str
+    required: dict[str, pa.DataType]
+    one_of: tuple[str, ...] = ()
+    optional: dict[str, pa.DataType] = field(default_factory=dict)
+    extra_float: bool = True
+    has_z: bool = False
+    z_optional: bool = False
+
+
+DATASET = Contract(
+    "dataset", {"id": pa.string(), "split": pa.string()}, one_of=("image_path", "smiles")
+)
+LATENTS = Contract("latents", {"id": pa.string(), "split": pa.string()}, has_z=True)
+SAMPLES = Contract(
+    "samples",
+    {"sample_id": pa.string()},
+    one_of=("image_path", "smiles"),
+    optional={
+        "source_id": pa.string(),
+        "task": pa.string(),
+        "group": pa.string(),
+        "step": pa.int32(),
+    },
+    has_z=True,
+    z_optional=True,
+)
+SCORES = Contract("scores", {"sample_id": pa.string()})
+METRICS = Contract("metrics", {}, extra_float=False)
+HISTORY = Contract("history", {"epoch": pa.int64()})
+CONTRACTS = {c.name: c for c in (DATASET, LATENTS, SAMPLES, SCORES, METRICS, HISTORY)}
+
+
+def _arrow_type(contract: Contract, column: str) -> pa.DataType | None:
+    if column in contract.required:
+        return contract.required[column]
+    if column in contract.optional:
+        return contract.optional[column]
+    if column in contract.one_of:
+        return pa.string()
+    return pa.float32() if contract.extra_float else None
+
+
+def schema_for(
+    contract: Contract,
+    columns: Sequence[str],
+    latent_dim: int | None = None,
+    frame: pd.DataFrame | None = None,
+) -> pa.Schema:
+    """The Arrow schema a table with ``columns`` (and optional ``z``) must have."""
+    fields = []
+    for col in columns:
+        typ = _arrow_type(contract, col)
+        if typ is None:  # free-form table: infer from the data
+            typ = pa.Array.from_pandas(frame[col]).type if frame is not None else pa.string()
+        fields.append(pa.field(col, typ))
+    if latent_dim is not None:
+        fields.append(pa.field("z", pa.list_(pa.float32(), latent_dim)))
+    return pa.schema(fields)
+
+
+def write_table(
+    path: str | Path,
+    frame: pd.DataFrame,
+    contract: Contract,
+    z: np.ndarray | None = None,
+) -> Path:
+    """Write ``frame`` (plus latents ``z: (n, d)``) to ``path`` under ``contract``, atomically."""
+    path = Path(path)
+    _check_columns(frame.columns, contract, str(path))
+    if contract.has_z and z is None and not contract.z_optional:
+        raise ValueError(f"{path}: a {contract.name} table needs latents z")
+    latent_dim = None
+    arrays = []
+    schema = schema_for(contract, list(frame.columns), None, frame)
+    for fld in schema:
+        col = frame[fld.name]
+        if pa.types.is_floating(fld.type) and not pd.api.types.is_numeric_dtype(col):
+            raise ValueError(f"{path}: column '{fld.name}' must be numeric, got {col.dtype}")
+        arrays.append(pa.Array.from_pandas(col, type=fld.type))
+    if z is not None:
+        z = np.asarray(z, dtype=np.float32)
+        if z.ndim != 2 or len(z) != len(frame):
+            raise ValueError(f"{path}: z must have shape ({len(frame)}, d), got {tuple(z.shape)}")
+        latent_dim = z.shape[1]
+        flat = pa.array(z.reshape(-1), type=pa.float32())
+        arrays.append(pa.FixedSizeListArray.from_arrays(flat, latent_dim))
+    schema = schema_for(contract, list(frame.columns), latent_dim, frame)
+    table = pa.Table.from_arrays(arrays, schema=schema)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def _check_columns(columns: Sequence[str], contract: Contract, where: str) -> None:
+    cols = list(columns)
+    if "z" in cols:
+        raise ValueError(f"{where}: pass latents through the z argument, not a 'z' column")
+    missing = [c for c in contract.required if c not in cols]
+    if missing:
+        raise ValueError(
+            f"{where}: missing column(s) {missing} required by the {contract.name} contract"
+        )
+    if contract.one_of and sum(c in cols for c in contract.one_of) != 1:
+        raise ValueError(f"{where}: needs exactly one payload column of {list(contract.one_of)}")
+    dupes = sorted({c for c in cols if cols.count(c) > 1})
+    if dupes:
+        raise ValueError(f"{where}: duplicate column(s) {dupes}")
+
+
+def read_table(
+    path: str | Path,
+    contract: Contract,
+    columns: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """Read a table written by :func:`write_table`; check its schema against ``contract``.
+
+    Returns ``(frame, z)`` where ``z`` is an ``(n, d)`` float32 array or None. Raises
+    ``FileNotFoundError`` / ``ValueError`` naming the file and column on any mismatch.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such {contract.name} table")
+    try:
+        table = pq.read_table(path, columns=list(columns) if columns else None)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise ValueError(f"{path}: not a readable Parquet file ({exc})") from None
+    names = [n for n in table.column_names if n != "z"]
+    if columns is None:
+        _check_columns(names, contract, str(path))
+    for fld in table.schema:
+        if fld.name == "z":
+            if not (
+                pa.types.is_fixed_size_list(fld.type) and pa.types.is_float32(fld.type.value_type)
+            ):
+                raise ValueError(
+                    f"{path}: column 'z' has type {fld.type}, expected fixed_size_list<float32>[d]"
+                )
+            continue
+        expected = _arrow_type(contract, fld.name)
+        if expected is not None and fld.type != expected:
+            raise ValueError(
+                f"{path}: column '{fld.name}' has type {fld.type}, "
+                f"expected {expected} ({contract.name} contract)"
+            )
+    if (
+        contract.has_z
+        and "z" not in table.column_names
+        and not contract.z_optional
+        and columns is None
+    ):
+        raise ValueError(f"{path}: missing latent column 'z' ({contract.name} contract)")
+    z = None
+    if "z" in table.column_names:
+        zcol = table.column("z").combine_chunks()
+        d = zcol.type.list_size
+        z = zcol.flatten().to_numpy(zero_copy_only=False).reshape(-1, d).astype(np.float32)
+        table = table.drop(["z"])
+    frame = table.to_pandas()
+    if "split" in frame.columns:
+        bad = sorted(set(frame["split"]) - set(SPLITS))
+        if bad:
+            raise ValueError(f"{path}: column 'split' has value(s) {bad}, expected {SPLITS}")
+    return frame, z
+
+
+def attribute_columns(frame: pd.DataFrame, contract: Contract) -> list[str]:
+    """The float attribute columns of a dataset/latents table (everything not structural)."""
+    structural = set(contract.required) | set(contract.optional) | set(contract.one_of)
+    return [c for c in frame.columns if c not in structural and c != "z"]
+
+
+# ---------------------------------------------------------------------------- images
+_SAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def write_images(images: np.ndarray, directory: str | Path, names: Sequence[str]) -> list[str]:
+    """Save uint8 images ``(n, H, W, 3)`` as PNG files in ``directory``.
+
+    Returns paths relative to ``directory.parent`` (the folder of the table that lists them).
+    """
+    from PIL import Image
+
+    images = np.asarray(images)
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"images must be uint8 (n, H, W, 3), got {images.dtype} {images.shape}")
+    if len(names) != len(images):
+        raise ValueError(f"{len(names)} names for {len(images)} images")
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    rel = []
+    for img, name in zip(images, names):
+        fname = _SAFE.sub("_", str(name)) + ".png"
+        Image.fromarray(img).save(directory / fname)
+        rel.append(f"{directory.name}/{fname}")
+    return rel
+
+
+def read_images(paths: Sequence[str], root: str | Path) -> np.ndarray:
+    """Load PNGs (paths relative to ``root``, the table's folder) as uint8 ``(n, H, W, 3)``."""
+    from PIL import Image
+
+    root = Path(root)
+    out = []
+    for p in paths:
+        f = root / p
+        if not f.exists():
+            raise FileNotFoundError(f"{f}: image listed in the table is missing")
+        out.append(np.asarray(Image.open(f).convert("RGB")))
+    if not out:
+        return np.zeros((0, 0, 0, 3), dtype=np.uint8)
+    return np.stack(out)

@@ -1,0 +1,45 @@
+"""Small convolutional building blocks shared by the image backbones and the classifier."""
+
+from __future__ import annotations
+
+from torch import nn
+
+
+def conv_encoder(in_channels: int, widths: list[int], size: int, out_dim: int) -> nn.Sequential:
+    """Strided-conv encoder: ``(n, in_channels, size, size)`` -> ``(n, out_dim)``.
+
+    Each width halves the spatial size (stride 2, kernel 4); ``size`` must be divisible by
+    ``2 ** len(widths)``.
+    """
+    if size % (2 ** len(widths)):
+        raise ValueError(f"image size {size} is not divisible by 2**{len(widths)}")
+    layers: list[nn.Module] = []
+    ch = in_channels
+    for w in widths:
+        layers += [nn.Conv2d(ch, w, 4, 2, 1), nn.BatchNorm2d(w), nn.LeakyReLU(0.2)]
+        ch = w
+    final = size // 2 ** len(widths)
+    layers += [nn.Flatten(), nn.Linear(ch * final * final, out_dim)]
+    return nn.Sequential(*layers)
+
+
+def conv_decoder(in_dim: int, widths: list[int], size: int, out_channels: int) -> nn.Sequential:
+    """Transposed-conv decoder: ``(n, in_dim)`` -> ``(n, out_channels, size, size)`` logits.
+
+    ``widths`` run from the coarsest to the finest feature map (mirror of the encoder).
+    """
+    if size % (2 ** len(widths)):
+        raise ValueError(f"image size {size} is not divisible by 2**{len(widths)}")
+    start = size // 2 ** len(widths)
+    layers: list[nn.Module] = [
+        nn.Linear(in_dim, widths[0] * start * start),
+        nn.Unflatten(1, (widths[0], start, start)),
+        nn.BatchNorm2d(widths[0]),
+        nn.ReLU(),
+    ]
+    ch = widths[0]
+    for w in widths[1:]:
+        layers += [nn.ConvTranspose2d(ch, w, 4, 2, 1), nn.BatchNorm2d(w), nn.ReLU()]
+        ch = w
+    layers += [nn.ConvTranspose2d(ch, out_channels, 4, 2, 1)]
+    return nn.Sequential(*layers)

@@ -1,0 +1,284 @@
+"""One seeded training loop shared by the flow, the backbones and the baselines.
+
+A model plugs in through a ``loss_fn(module, batch) -> dict`` whose ``"loss"`` entry is
+minimized; every other entry is averaged per epoch into the history. Custom loops (the GAN's
+alternating updates) reuse :func:`batches`, :class:`History` and :func:`seed_everything`.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+log = logging.getLogger(__name__)
+
+LossFn = Callable[[nn.Module, tuple[Tensor, ...]], dict[str, Tensor]]
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of :func:`train` (plain values, round-trip to JSON/YAML)."""
+
+    epochs: int = 50
+    batch_size: int = 256
+    lr: float = 1e-4
+    weight_decay: float = 0.0
+    grad_clip: float | None = 1.0
+    val_fraction: float = 0.1
+    patience: int | None = 10
+    min_delta: float = 1e-4
+    lr_schedule: str = "plateau"  # "plateau" | "cosine" | "none"
+    seed: int = 0
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be >= 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        if self.lr_schedule not in ("plateau", "cosine", "none"):
+            raise ValueError(
+                f"lr_schedule must be 'plateau', 'cosine' or 'none', got {self.lr_schedule!r}"
+            )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed python, numpy and torch; return a CPU generator for shuffling."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def resolve_device(requested: str = "auto", gpus: int | None = None) -> torch.device:
+    """Pick a device: ``"cuda"`` only when asked (or ``auto``) and available.
+
+    ``gpus``: GPUs granted by the scheduler (``snakemake.resources.gpu``); 0 forces CPU.
+    A GPU that was requested but is absent gives a warning, not an error.
+    """
+    if requested not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {requested!r}")
+    if requested == "cpu" or gpus == 0:
+        return torch.device("cpu")
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if requested == "cuda" or (gpus or 0) > 0:
+        log.warning("a GPU was requested but CUDA is not available; running on CPU")
+    return torch.device("cpu")
+
+
+def split_indices(n: int, val_fraction: float, seed: int) -> tuple[Tensor, Tensor]:
+    """Seeded random split of ``range(n)`` into (train, val) index tensors."""
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed + 1))
+    n_val = int(round(n * val_fraction)) if n >= 10 else 0
+    return perm[n_val:], perm[:n_val]
+
+
+def batches(
+    data: Sequence[Tensor],
+    batch_size: int,
+    generator: torch.Generator | None = None,
+    device: torch.device | str = "cpu",
+) -> Iterator[tuple[Tensor, ...]]:
+    """Yield mini-batches of the aligned tensors ``data`` (shuffled when a generator is given)."""
+    n = len(data[0])
+    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    for start in range(0, n, batch_size):
+        idx = order[start : start + batch_size]
+        yield tuple(t[idx].to(device, non_blocking=True) for t in data)
+
+
+class History:
+    """Per-epoch metrics: logged as they come, kept as rows for a Parquet/CSV table."""
+
+    def __init__(self, name: str = "train", logger: logging.Logger | None = None) -> None:
+        self.name = name
+        self.rows: list[dict[str, float]] = []
+        self._log = logger or log
+
+    def append(self, **row: float) -> None:
+        self.rows.append(row)
+        parts = " ".join(
+            f"{k}={v:.5g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()
+        )
+        self._log.info("%s %s", self.name, parts)
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _progress(iterable, total: int, enabled: bool, desc: str):
+    if not enabled:
+        return iterable
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a dependency
+        return iterable
+    return tqdm(iterable, total=total, desc=desc, leave=False, mininterval=2.0)
+
+
+def _mean_terms(module: nn.Module, loss_fn: LossFn, data, batch_size, device) -> dict[str, float]:
+    sums: dict[str, float] = {}
+    n = 0
+    module.eval()
+    with torch.no_grad():
+        for batch in batches(data, batch_size, None, device):
+            terms = loss_fn(module, batch)
+            m = len(batch[0])
+            for k, v in terms.items():
+                sums[k] = sums.get(k, 0.0) + float(v) * m
+            n += m
+    return {k: v / max(n, 1) for k, v in sums.items()}
+
+
+def train(
+    module: nn.Module,
+    loss_fn: LossFn,
+    data: Sequence[Tensor],
+    cfg: TrainConfig,
+    *,
+    val_data: Sequence[Tensor] | None = None,
+    device: torch.device | str = "cpu",
+    history: History | None = None,
+    checkpoint: str | Path | None = None,
+    on_epoch_end: Callable[[int, dict[str, float]], None] | None = None,
+) -> History:
+    """Train ``module`` by minimizing ``loss_fn(module, batch)["loss"]`` with Adam.
+
+    data: aligned tensors, first dimension = examples; a seeded ``cfg.val_fraction`` of them is
+    held out for early stopping unless ``val_data`` is given. The best weights (lowest validation
+    loss) are restored at the end. ``checkpoint``: file written after every epoch and resumed
+    from when it exists (weights, optimizer, history, epoch).
+    Returns the history: a row per epoch with ``train_<term>``, ``val_<term>``, ``lr``, ``seconds``.
+    """
+    device = torch.device(device)
+    gen = seed_everything(cfg.seed)
+    data = [torch.as_tensor(t) for t in data]
+    if val_data is None and cfg.val_fraction > 0:
+        tr_idx, va_idx = split_indices(len(data[0]), cfg.val_fraction, cfg.seed)
+        val_data = [t[va_idx] for t in data] if len(va_idx) else None
+        data = [t[tr_idx] for t in data]
+    history = history or History()
+    module.to(device)
+    params = [p for p in module.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.lr_schedule == "plateau":
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=3)
+    elif cfg.lr_schedule == "cosine":
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs)
+    else:
+        sched = None
+    best = math.inf
+    best_state = copy.deepcopy(module.state_dict())
+    bad_epochs = 0
+    start_epoch = 0
+    if checkpoint is not None and Path(checkpoint).exists():
+        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        module.load_state_dict(state["module"])
+        opt.load_state_dict(state["optimizer"])
+        if sched is not None and state.get("scheduler"):
+            sched.load_state_dict(state["scheduler"])
+        history.rows = state["history"]
+        best, best_state, bad_epochs = state["best"], state["best_state"], state["bad_epochs"]
+        start_epoch = state["epoch"] + 1
+        gen.set_state(state["generator"])
+        log.info("resumed from %s at epoch %d", checkpoint, start_epoch)
+    n_batches = math.ceil(len(data[0]) / cfg.batch_size)
+    for epoch in range(start_epoch, cfg.epochs):
+        t0 = time.perf_counter()
+        module.train()
+        sums: dict[str, float] = {}
+        seen = 0
+        for batch in _progress(
+            batches(data, cfg.batch_size, gen, device),
+            n_batches,
+            cfg.progress,
+            f"{history.name} epoch {epoch + 1}/{cfg.epochs}",
+        ):
+            terms = loss_fn(module, batch)
+            loss = terms["loss"]
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"{history.name}: loss became {float(loss)} at epoch {epoch + 1}; "
+                    "lower the learning rate or check the inputs for extreme values"
+                )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.grad_clip:
+                nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+            opt.step()
+            m = len(batch[0])
+            for k, v in terms.items():
+                sums[k] = sums.get(k, 0.0) + float(v.detach()) * m
+            seen += m
+        row: dict[str, float] = {"epoch": epoch + 1}
+        row.update({f"train_{k}": v / seen for k, v in sums.items()})
+        monitored = row["train_loss"]
+        if val_data is not None:
+            val_terms = _mean_terms(module, loss_fn, val_data, cfg.batch_size, device)
+            row.update({f"val_{k}": v for k, v in val_terms.items()})
+            monitored = val_terms["loss"]
+        row["lr"] = opt.param_groups[0]["lr"]
+        row["seconds"] = time.perf_counter() - t0
+        history.append(**row)
+        if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            sched.step(monitored)
+        elif sched is not None:
+            sched.step()
+        if monitored < best - cfg.min_delta:
+            best, bad_epochs = monitored, 0
+            best_state = copy.deepcopy(module.state_dict())
+        else:
+            bad_epochs += 1
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, row)
+        if checkpoint is not None:
+            _atomic_save(
+                {
+                    "module": module.state_dict(),
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict() if sched is not None else None,
+                    "history": history.rows,
+                    "best": best,
+                    "best_state": best_state,
+                    "bad_epochs": bad_epochs,
+                    "epoch": epoch,
+                    "generator": gen.get_state(),
+                },
+                checkpoint,
+            )
+        if cfg.patience is not None and bad_epochs >= cfg.patience:
+            history._log.info(
+                "%s: early stop at epoch %d (best %.5g)", history.name, epoch + 1, best
+            )
+            break
+    module.load_state_dict(best_state)
+    module.eval()
+    return history
+
+
+def _atomic_save(obj: object, path: str | Path) -> None:
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    tmp.replace(path)
