@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-SPLITS = ("train", "val", "test")
+SPLITS = ("pretrain", "train", "val", "test")
 
 
 @dataclass(frozen=True)

@@ -13,3 +13,11 @@ def synthetic_latents():
     z[:, 6:] *= 0.3  # uneven scales, like a real VAE latent
     z[:, 2] += 0.5 * z[:, 0]  # correlated attributes
     return z, label_fn(z)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    """Tests run beside each other on 2 cores: one thread each avoids oversubscription."""
+    import torch
+
+    torch.set_num_threads(1)

@@ -1,0 +1,144 @@
+"""CharVAE: tokenizer/vocabulary round trips, a tiny training run, save/load."""
+
+import numpy as np
+import pytest
+import torch
+
+from plugen.backbones.base import Backbone
+from plugen.backbones.charvae import (
+    CharVAE,
+    Vocabulary,
+    charvae_report,
+    fit_charvae,
+    reconstruction_accuracy,
+)
+from plugen.data.molecules import canonical_smiles
+from plugen.evaluate.chem import valid_mask
+from plugen.train import TrainConfig
+
+SMILES = [
+    "CCO",
+    "c1ccccc1",
+    "CC(=O)Oc1ccccc1C(=O)O",
+    "ClCCBr",
+    "c1cc[nH]c1",
+    "CC(C)N",
+    "O=C(O)CCl",
+    "CCOC(=O)C",
+    "C1CC1",
+    "c1ccncc1",
+    "CC[C@@H](C)O",
+    "N#CC",
+]
+
+
+def test_tokenizer_keeps_multi_character_tokens_whole():
+    vocab = Vocabulary.build(SMILES)
+    assert vocab.tokenize("ClCCBr") == ["Cl", "C", "C", "Br"]
+    assert vocab.tokenize("c1cc[nH]c1") == ["c", "1", "c", "c", "[nH]", "c", "1"]
+    assert vocab.tokenize("C%12CC%12") == ["C", "%12", "C", "C", "%12"]
+    assert vocab.tokens[:4] == ["<pad>", "<bos>", "<eos>", "<unk>"]
+
+
+@pytest.mark.parametrize("representation", ["smiles", "selfies"])
+def test_encode_decode_round_trip(representation):
+    vocab = Vocabulary.build(SMILES, representation)
+    ids = vocab.encode(SMILES)
+    assert ids.dtype == torch.long and ids.shape[0] == len(SMILES)
+    decoded = vocab.decode(ids)
+    assert [canonical_smiles(s) for s in decoded] == [canonical_smiles(s) for s in SMILES]
+    if representation == "smiles":
+        assert decoded == SMILES
+
+
+def test_unknown_tokens_and_too_long_strings():
+    vocab = Vocabulary.build(["CCO"])
+    assert vocab.decode(vocab.encode(["CCN"])) == ["CC"]  # N unseen -> <unk>, dropped on decode
+    with pytest.raises(ValueError, match="at most 2 fit"):
+        vocab.encode(["CCO"], length=3)
+    with pytest.raises(ValueError, match="special tokens"):
+        Vocabulary(["C", "O"])
+
+
+def _fit(representation="smiles", epochs=2, seed=0):
+    cfg = TrainConfig(
+        epochs=epochs,
+        batch_size=4,
+        lr=3e-3,
+        progress=False,
+        seed=seed,
+        patience=None,
+        lr_schedule="none",
+    )
+    kwargs = {"representation": representation, "hidden_dim": 32, "latent_dim": 6, "embed_dim": 8}
+    return fit_charvae(SMILES * 2, cfg, kwargs, val_smiles=SMILES[:4], kl_anneal_epochs=1)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return _fit()
+
+
+def test_training_lowers_the_loss_and_gives_a_backbone(tiny):
+    model, history = tiny
+    rows = history.rows
+    assert len(rows) == 2 and rows[1]["val_recon"] < rows[0]["val_recon"]
+    assert isinstance(model, Backbone) and model.latent_dim == 6
+    z = model.encode_smiles(SMILES)
+    assert z.shape == (len(SMILES), 6) and z.dtype == np.float32
+    np.testing.assert_array_equal(z, model.encode_smiles(SMILES))  # posterior mean
+    ids = model.decode(torch.as_tensor(z))
+    assert ids.shape == (len(SMILES), model.config.max_len + 1)
+    assert len(model.decode_latents(z)) == len(SMILES)
+
+
+def test_training_is_deterministic_for_a_seed(tiny):
+    again, _ = _fit()
+    for a, b in zip(tiny[0].state_dict().values(), again.state_dict().values()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_selfies_samples_are_valid_unless_empty():
+    model, _ = _fit("selfies", epochs=1)
+    samples = model.sample_prior(32, seed=1)
+    nonempty = [s for s in samples if s]
+    assert len(nonempty) > 8 and valid_mask(nonempty).all()
+    report = charvae_report(model, SMILES[:4], n_prior=32, seed=1)
+    assert report["prior_validity"] == pytest.approx(len(nonempty) / 32)  # '' counts invalid
+    assert 0.0 <= report["reconstruction_accuracy"] <= 1.0
+
+
+def test_save_load_keeps_weights_vocabulary_and_config(tiny, tmp_path):
+    model, _ = tiny
+    model.save(tmp_path / "charvae.pt")
+    loaded = CharVAE.load(tmp_path / "charvae.pt")
+    assert loaded.vocab.tokens == model.vocab.tokens and loaded.config == model.config
+    np.testing.assert_array_equal(loaded.encode_smiles(SMILES), model.encode_smiles(SMILES))
+    assert loaded.sample_prior(8, seed=2) == model.sample_prior(8, seed=2)
+    torch.save({"weights": 1}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a CharVAE checkpoint"):
+        CharVAE.load(tmp_path / "other.pt")
+
+
+def test_decode_latents_checks_the_width(tiny):
+    with pytest.raises(ValueError, match=r"expected \(n, 6\)"):
+        tiny[0].decode_latents(np.zeros((2, 5)))
+
+
+class _Echo:
+    """Stand-in model whose 'reconstructions' are fixed strings."""
+
+    def __init__(self, outputs):
+        self.outputs = outputs
+
+    def encode_smiles(self, smiles):
+        return np.zeros((len(smiles), 1))
+
+    def decode_latents(self, z):
+        return self.outputs
+
+
+def test_reconstruction_accuracy_compares_molecules():
+    # OCC is ethanol written differently (counts); CCN is wrong; 'C(' invalid and wrong
+    model = _Echo(["OCC", "CCN", "C(", "c1ccccc1"])
+    assert reconstruction_accuracy(model, ["CCO", "CCC", "CCCl", "c1ccccc1"]) == 0.5
