@@ -178,7 +178,7 @@ def train(
         tr_idx, va_idx = split_indices(len(data[0]), cfg.val_fraction, cfg.seed)
         val_data = [t[va_idx] for t in data] if len(va_idx) else None
         data = [t[tr_idx] for t in data]
-    history = history or History()
+    history = History() if history is None else history
     module.to(device)
     params = [p for p in module.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)

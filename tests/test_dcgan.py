@@ -112,3 +112,10 @@ def test_bad_inputs_are_rejected() -> None:
         GANConfig.from_dict({"latent_dims": 3})
     with pytest.raises(ValueError, match="expected \\(n, 8\\)"):
         DCGAN(GANConfig(**TINY)).decode(torch.zeros(2, 5))
+
+
+@pytest.mark.parametrize("options", [{"loss": "hinge", "d_norm": "spectral"}, {"d_norm": "batch"}])
+def test_alternative_discriminators_train(options) -> None:
+    gan, history = fit_gan(_squares(32), GANConfig(**{**TINY, **options, "r1_gamma": 1.0}))
+    assert np.isfinite(history.to_frame().to_numpy()).all()
+    assert decode_latents(gan, sample_latents(2, 8, seed=0)).shape == (2, 16, 16, 3)

@@ -24,3 +24,8 @@ class Backbone(Protocol):
     def encode(self, x: Tensor) -> Tensor: ...
 
     def decode(self, z: Tensor) -> Tensor: ...
+
+
+from plugen.backbones.inversion import InversionResult, invert  # noqa: E402
+
+__all__ = ["Backbone", "InversionResult", "invert"]

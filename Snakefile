@@ -1,0 +1,20 @@
+# plugen-pipeline: PluGeN (AAAI 2022) as a reproducible workflow. See README.md.
+from snakemake.utils import min_version
+
+min_version("8.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/shapes_vae.smk"
+include: "rules/report.smk"
+
+
+report: "report/workflow.rst"
+
+
+rule all:
+    input:
+        all_outputs(),

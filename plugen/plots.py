@@ -1,0 +1,28 @@
+"""Figures for people: image grids and manipulation strips (Pillow, no display needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+
+def image_grid(rows: Sequence[np.ndarray], labels: Sequence[str], path: str | Path,
+               scale: int = 2) -> Path:
+    """Save a grid: one row per uint8 image stack ``(m, H, W, 3)``, a text label on the left."""
+    h, w = rows[0].shape[1:3]
+    width = max(len(r) for r in rows)
+    label_w = 8 * max(len(s) for s in labels) + 8
+    canvas = Image.new("RGB", (label_w + width * w * scale, len(rows) * h * scale), "white")
+    draw = ImageDraw.Draw(canvas)
+    for i, (row, text) in enumerate(zip(rows, labels)):
+        draw.text((4, i * h * scale + h * scale // 2 - 5), text, fill="black")
+        for j, img in enumerate(row):
+            tile = Image.fromarray(img).resize((w * scale, h * scale), Image.NEAREST)
+            canvas.paste(tile, (label_w + j * w * scale, i * h * scale))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    canvas.save(path)
+    return path

@@ -1,0 +1,33 @@
+# Helpers shared by the rules: validated config, path builders, library inputs.
+import sys
+from pathlib import Path
+
+sys.path.insert(0, workflow.basedir)
+from plugen.config import validate_config  # noqa: E402
+
+config.update(validate_config(config, Path(workflow.basedir) / "config/schema/config.schema.json"))
+
+RESULTS = "results"
+LIB = str(Path(workflow.basedir) / "plugen")
+
+
+def out(exp, *parts):
+    """results/<experiment>/<parts...>"""
+    return str(Path(RESULTS, exp, *parts))
+
+
+def logp(exp, name):
+    return str(Path("logs", exp, f"{name}.log"))
+
+
+def bench(exp, name):
+    return str(Path("benchmarks", "runs", exp, f"{name}.tsv"))
+
+
+def lib(*modules):
+    """Library modules a rule depends on: editing them reruns the rule."""
+    return [str(Path(LIB, m)) for m in modules]
+
+
+def all_outputs():
+    return ["results/summary.md"]

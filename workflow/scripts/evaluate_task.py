@@ -1,0 +1,20 @@
+"""Turn a task's requests and classifier scores into its metrics table."""
+
+from plugen import io, tasks
+from plugen.data.shapes import BINARY
+from plugen.runtime import setup
+
+sm = snakemake  # noqa: F821
+log, _ = setup(sm.log[0], sm.threads)
+task = sm.wildcards.task
+requests, _ = io.read_table(sm.input.samples, io.SAMPLES)
+scores, _ = io.read_table(sm.input.scores, io.SCORES)
+if task == "generation":
+    table = tasks.score_generation(requests, scores, BINARY)
+elif task == "manipulation":
+    sources, _ = io.read_table(sm.input.latents, io.LATENTS)
+    table = tasks.score_manipulation(requests, scores, sources, BINARY, sm.params.heldout)
+else:
+    table = tasks.score_gradual(requests, scores, sm.params.tasks["gradual"]["attribute"])
+io.write_table(sm.output.metrics, table, io.METRICS)
+log.info("%s metrics:\n%s", task, table.to_string())

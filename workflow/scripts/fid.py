@@ -1,0 +1,28 @@
+"""FID of generated images and of VAE reconstructions against real test images."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from plugen import io
+from plugen.backbones.image_vae import ImageVAE, reconstruct
+from plugen.evaluate.classifier import AttributeClassifier
+from plugen.evaluate.fid import ClassifierFeatures, TorchScriptFeatures, fid
+from plugen.runtime import setup
+
+sm = snakemake  # noqa: F821
+log, _ = setup(sm.log[0], sm.threads)
+df, _ = io.read_table(sm.input.table, io.DATASET)
+test = df[df["split"] == "test"]
+real = io.read_images(test["image_path"], Path(sm.input.table).parent)
+gen_df, _ = io.read_table(sm.input.generated, io.SAMPLES)
+generated = io.read_images(gen_df["image_path"], Path(sm.input.generated).parent)
+recon = reconstruct(ImageVAE.load(sm.input.vae), real)
+backends = [ClassifierFeatures(AttributeClassifier.load(sm.input.classifier))]
+if sm.params.inception:
+    backends.append(TorchScriptFeatures(sm.params.inception))
+rows = [{"features": b.name, "images": name, "fid": fid(real, imgs, b), "n": len(imgs)}
+        for b in backends for name, imgs in [("generated", generated), ("reconstructed", recon)]]
+table = pd.DataFrame(rows)
+io.write_table(sm.output.metrics, table, io.METRICS)
+log.info("FID:\n%s", table.to_string())

@@ -1,0 +1,30 @@
+"""Answer one task's requests with the plugin, decode with the VAE, save images + table."""
+
+from pathlib import Path
+
+from plugen import PluGeN, io, tasks
+from plugen.backbones.image_vae import ImageVAE, decode_latents
+from plugen.data.shapes import ATTRIBUTES, BINARY
+from plugen.runtime import setup
+
+sm = snakemake  # noqa: F821
+log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+task, cfg, seed = sm.wildcards.task, sm.params.tasks[sm.wildcards.task], sm.params.seed
+model = PluGeN.load(sm.input.plugin, device)
+vae = ImageVAE.load(sm.input.vae, device)
+df, z = io.read_table(sm.input.latents, io.LATENTS)
+test = df["split"] == "test"
+sources, source_z = df[test].reset_index(drop=True), dict(zip(df["id"][test], z[test.to_numpy()]))
+attrs = list(ATTRIBUTES)
+if task == "generation":
+    requests = tasks.generation_requests(BINARY, attrs, cfg["n_per_combination"])
+elif task == "manipulation":
+    requests = tasks.manipulation_requests(sources, BINARY, attrs, cfg["n_per_pair"], seed)
+else:
+    requests = tasks.gradual_requests(sources, cfg["attribute"], attrs, cfg["values"],
+                                      cfg["n_sources"])
+zs = tasks.run_requests(model, requests, source_z, cfg.get("temperature", 1.0), seed)
+images = decode_latents(vae, zs)
+requests["image_path"] = io.write_images(images, sm.output.images, requests["sample_id"].tolist())
+io.write_table(sm.output.table, requests, io.SAMPLES, zs)
+log.info("%s: %d samples in %d groups", task, len(requests), requests["group"].nunique())

@@ -1,0 +1,28 @@
+"""Train the external attribute classifier on its own crossed rendering; test it."""
+
+from pathlib import Path
+
+from plugen import io
+from plugen.data.shapes import ATTRIBUTES
+from plugen.evaluate.classifier import evaluate_classifier, fit_classifier
+from plugen.runtime import setup
+from plugen.train import History, TrainConfig
+
+sm = snakemake  # noqa: F821
+log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+df, _ = io.read_table(sm.input.clf_table, io.DATASET)
+images = io.read_images(df["image_path"], Path(sm.input.clf_table).parent)
+t = sm.params.cfg["train"]
+cfg = TrainConfig(epochs=t["epochs"], batch_size=t["batch_size"], lr=t["lr"],
+                  patience=t["patience"], val_fraction=t["val_fraction"], seed=sm.params.seed)
+clf, hist = fit_classifier(images, df, ATTRIBUTES, cfg, device,
+                           clf_kwargs={"widths": sm.params.cfg["widths"]},
+                           history=History("classifier", log))
+clf.save(sm.output.model)
+io.write_table(sm.output.history, hist.to_frame(), io.HISTORY)
+test, _ = io.read_table(sm.input.table, io.DATASET)
+test = test[test["split"] == "test"].reset_index(drop=True)
+test_images = io.read_images(test["image_path"], Path(sm.input.table).parent)
+table = evaluate_classifier(clf, test_images, test, data="real test images")
+io.write_table(sm.output.metrics, table, io.METRICS)
+log.info("classifier on real test images:\n%s", table.to_string())

@@ -1,0 +1,26 @@
+"""Train the PluGeN flow on the backbone latents and (optionally partly hidden) labels."""
+
+import numpy as np
+import pandas as pd
+
+from plugen import PluGeN, io
+from plugen.data.shapes import ATTRIBUTES
+from plugen.runtime import setup
+
+sm = snakemake  # noqa: F821
+log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+df, z = io.read_table(sm.input.latents, io.LATENTS)
+c, t = sm.params.cfg, sm.params.cfg["train"]
+keep = df["split"].isin(["train", "val"]).to_numpy()
+y = df.loc[keep, list(ATTRIBUTES)].to_numpy(dtype=np.float32, copy=True)
+hide = np.random.default_rng(sm.params.seed).random(y.shape) >= c["label_fraction"]
+y[hide] = np.nan
+log.info("training on %d latents, %.1f%% of labels hidden", keep.sum(), 100 * hide.mean())
+model = PluGeN(z.shape[1], list(ATTRIBUTES), ATTRIBUTES, n_couplings=c["n_couplings"],
+               n_layers=c["n_layers"], hidden=c["hidden"], sigma=c["sigma"],
+               sigma_decay=c["sigma_decay"], class_balanced=c["class_balanced"], device=device)
+model.fit(z[keep], y, epochs=t["epochs"], batch_size=t["batch_size"], lr=t["lr"],
+          seed=sm.params.seed, val_fraction=t["val_fraction"], patience=t["patience"],
+          logger=log, progress=True)
+model.save(sm.output.model)
+io.write_table(sm.output.history, pd.DataFrame(model.history), io.HISTORY)

@@ -1,0 +1,25 @@
+"""Train the conv VAE backbone on the unlabelled pretrain split (val for early stopping)."""
+
+from pathlib import Path
+
+from plugen import io
+from plugen.backbones.image_vae import fit_vae
+from plugen.runtime import setup
+from plugen.train import History, TrainConfig
+
+sm = snakemake  # noqa: F821
+log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+df, _ = io.read_table(sm.input.table, io.DATASET)
+root = Path(sm.input.table).parent
+train_split = "pretrain" if (df["split"] == "pretrain").any() else "train"
+images = io.read_images(df.loc[df["split"] == train_split, "image_path"], root)
+val_images = io.read_images(df.loc[df["split"] == "val", "image_path"], root)
+c, t = sm.params.cfg, sm.params.cfg["train"]
+cfg = TrainConfig(epochs=t["epochs"], batch_size=t["batch_size"], lr=t["lr"],
+                  patience=t["patience"], seed=sm.params.seed)
+log.info("training the VAE on %d %s images", len(images), train_split)
+vae, hist = fit_vae(images, cfg, {"latent_dim": c["latent_dim"], "beta": c["beta"],
+                                  "widths": c["widths"]}, device, val_images=val_images,
+                    history=History("vae", log))
+vae.save(sm.output.model)
+io.write_table(sm.output.history, hist.to_frame(), io.HISTORY)
