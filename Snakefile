@@ -1,10 +1,12 @@
 # plugen-pipeline: PluGeN (AAAI 2022) as a reproducible workflow. See README.md.
+from pathlib import Path
+
 from snakemake.utils import min_version
 
 min_version("8.0")
 
 
-configfile: "config/config.yaml"
+configfile: str(Path(workflow.basedir) / "config" / "config.yaml")
 
 
 include: "rules/common.smk"

@@ -9,8 +9,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 
-def image_grid(rows: Sequence[np.ndarray], labels: Sequence[str], path: str | Path,
-               scale: int = 2) -> Path:
+def image_grid(
+    rows: Sequence[np.ndarray], labels: Sequence[str], path: str | Path, scale: int = 2
+) -> Path:
     """Save a grid: one row per uint8 image stack ``(m, H, W, 3)``, a text label on the left."""
     h, w = rows[0].shape[1:3]
     width = max(len(r) for r in rows)

@@ -10,13 +10,18 @@ import torch
 from plugen.train import resolve_device
 
 
-def setup(log_path: str, threads: int = 1, device: str = "auto", gpus: int = 0
-          ) -> tuple[logging.Logger, torch.device]:
+def setup(
+    log_path: str, threads: int = 1, device: str = "auto", gpus: int = 0
+) -> tuple[logging.Logger, torch.device]:
     """Send logging (and warnings) to ``log_path`` and stderr; pin torch to ``threads``;
     pick the device (CUDA only when the job was granted ``gpus`` > 0 and it is available)."""
     handlers = [logging.FileHandler(log_path, mode="w"), logging.StreamHandler(sys.stderr)]
-    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO,
+        handlers=handlers,
+        force=True,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     logging.captureWarnings(True)
     torch.set_num_threads(max(1, int(threads)))
     dev = resolve_device(device if gpus else "cpu", gpus)

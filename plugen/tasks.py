@@ -23,8 +23,9 @@ def _targets(attributes: Sequence[str]) -> list[str]:
     return [f"target_{a}" for a in attributes]
 
 
-def generation_requests(binary: Sequence[str], attributes: Sequence[str], n_per_combo: int
-                        ) -> pd.DataFrame:
+def generation_requests(
+    binary: Sequence[str], attributes: Sequence[str], n_per_combo: int
+) -> pd.DataFrame:
     """Every combination of the binary attributes, ``n_per_combo`` samples each."""
     rows = []
     for combo in itertools.product((0.0, 1.0), repeat=len(binary)):
@@ -36,8 +37,13 @@ def generation_requests(binary: Sequence[str], attributes: Sequence[str], n_per_
     return pd.DataFrame(rows).astype({t: np.float32 for t in _targets(attributes)})
 
 
-def manipulation_requests(sources: pd.DataFrame, binary: Sequence[str],
-                          attributes: Sequence[str], n_per_pair: int, seed: int) -> pd.DataFrame:
+def manipulation_requests(
+    sources: pd.DataFrame,
+    binary: Sequence[str],
+    attributes: Sequence[str],
+    n_per_pair: int,
+    seed: int,
+) -> pd.DataFrame:
     """For every pair of binary attributes, ``n_per_pair`` source images set to the values
     they do not have (both attributes flipped). ``sources``: ``id`` + attribute columns."""
     rng = np.random.default_rng(seed)
@@ -49,27 +55,50 @@ def manipulation_requests(sources: pd.DataFrame, binary: Sequence[str],
             row = {f"target_{x}": np.nan for x in attributes}
             row[f"target_{a}"] = 1.0 - src[a]
             row[f"target_{b}"] = 1.0 - src[b]
-            rows.append({"sample_id": f"man_{a}_{b}_{src['id']}", "source_id": src["id"],
-                         "group": f"{a}+{b}", **row})
+            rows.append(
+                {
+                    "sample_id": f"man_{a}_{b}_{src['id']}",
+                    "source_id": src["id"],
+                    "group": f"{a}+{b}",
+                    **row,
+                }
+            )
     return pd.DataFrame(rows).astype({t: np.float32 for t in _targets(attributes)})
 
 
-def gradual_requests(sources: pd.DataFrame, attribute: str, attributes: Sequence[str],
-                     values: Sequence[float], n_sources: int) -> pd.DataFrame:
+def gradual_requests(
+    sources: pd.DataFrame,
+    attribute: str,
+    attributes: Sequence[str],
+    values: Sequence[float],
+    n_sources: int,
+) -> pd.DataFrame:
     """``n_sources`` images, each moved through ``values`` of one (continuous) attribute."""
     rows = []
     for _, src in sources.head(n_sources).iterrows():
         for step, v in enumerate(values):
             row = {f"target_{x}": np.nan for x in attributes}
             row[f"target_{attribute}"] = float(v)
-            rows.append({"sample_id": f"grad_{src['id']}_{step}", "source_id": src["id"],
-                         "group": attribute, "step": step, **row})
+            rows.append(
+                {
+                    "sample_id": f"grad_{src['id']}_{step}",
+                    "source_id": src["id"],
+                    "group": attribute,
+                    "step": step,
+                    **row,
+                }
+            )
     out = pd.DataFrame(rows).astype({t: np.float32 for t in _targets(attributes)})
     return out.astype({"step": np.int32})
 
 
-def run_requests(model: PluGeN, requests: pd.DataFrame, source_z: Mapping[str, np.ndarray] | None,
-                 temperature: float = 1.0, seed: int = 0) -> np.ndarray:
+def run_requests(
+    model: PluGeN,
+    requests: pd.DataFrame,
+    source_z: Mapping[str, np.ndarray] | None,
+    temperature: float = 1.0,
+    seed: int = 0,
+) -> np.ndarray:
     """Latents ``(n, d)`` answering each request row: generate when it has no ``source_id``,
     otherwise manipulate the source latent (rows with equal targets are batched)."""
     z = np.zeros((len(requests), model.latent_dim), dtype=np.float32)
@@ -79,44 +108,59 @@ def run_requests(model: PluGeN, requests: pd.DataFrame, source_z: Mapping[str, n
     for g, (_, idx) in enumerate(requests.groupby(key, sort=False).groups.items()):
         rows = requests.loc[idx]
         first = rows.iloc[0]
-        values = {a: float(first[f"target_{a}"]) for a in model.attributes
-                  if not np.isnan(first[f"target_{a}"])}
+        values = {
+            a: float(first[f"target_{a}"])
+            for a in model.attributes
+            if not np.isnan(first[f"target_{a}"])
+        }
         pos = requests.index.get_indexer(idx)
         if has_source:
             src = np.stack([source_z[s] for s in rows["source_id"]])
             z[pos] = model.manipulate(src, values)
         else:
-            z[pos] = model.generate(values, n=len(rows), temperature=temperature,
-                                    seed=seed + g)
+            z[pos] = model.generate(values, n=len(rows), temperature=temperature, seed=seed + g)
     return z
 
 
 def _binary_report(targets: np.ndarray, probs: np.ndarray) -> dict[str, float]:
     hard = (probs > 0.5).astype(float)
-    return {"accuracy": accuracy(targets, hard), "f1": f1_score(targets, hard),
-            "auc": roc_auc(targets, probs)}
+    return {
+        "accuracy": accuracy(targets, hard),
+        "f1": f1_score(targets, hard),
+        "auc": roc_auc(targets, probs),
+    }
 
 
-def score_generation(requests: pd.DataFrame, scores: pd.DataFrame, binary: Sequence[str]
-                     ) -> pd.DataFrame:
+def score_generation(
+    requests: pd.DataFrame, scores: pd.DataFrame, binary: Sequence[str]
+) -> pd.DataFrame:
     """Per-attribute accuracy/F1/AUC of requested vs measured binary attributes (Table 3)."""
     merged = requests.merge(scores, on="sample_id", validate="one_to_one")
     rows = []
     for a in binary:
-        rows.append({"attribute": a, **_binary_report(merged[f"target_{a}"].to_numpy(),
-                                                       merged[f"pred_{a}"].to_numpy())})
+        rows.append(
+            {
+                "attribute": a,
+                **_binary_report(merged[f"target_{a}"].to_numpy(), merged[f"pred_{a}"].to_numpy()),
+            }
+        )
     table = pd.DataFrame(rows)
     mean = table.drop(columns="attribute").mean().to_dict()
     return pd.concat([table, pd.DataFrame([{"attribute": "mean", **mean}])], ignore_index=True)
 
 
-def score_manipulation(requests: pd.DataFrame, scores: pd.DataFrame, sources: pd.DataFrame,
-                       binary: Sequence[str], heldout: Sequence[Mapping[str, float]]
-                       ) -> pd.DataFrame:
+def score_manipulation(
+    requests: pd.DataFrame,
+    scores: pd.DataFrame,
+    sources: pd.DataFrame,
+    binary: Sequence[str],
+    heldout: Sequence[Mapping[str, float]],
+) -> pd.DataFrame:
     """Accuracy of the requested pair and preservation of the other binary attributes, per
     pair, split into combinations seen in training and held-out ones (Table 2)."""
     merged = requests.merge(scores, on="sample_id", validate="one_to_one").merge(
-        sources.rename(columns={"id": "source_id"}), on="source_id", how="left")
+        sources.rename(columns={"id": "source_id"}), on="source_id", how="left"
+    )
     rows = []
     for _, r in merged.iterrows():
         a, b = r["group"].split("+")
@@ -125,30 +169,48 @@ def score_manipulation(requests: pd.DataFrame, scores: pd.DataFrame, sources: pd
         pred = {x: float(r[f"pred_{x}"] > 0.5) for x in binary}
         requested = pred[a] == final[a] and pred[b] == final[b]
         others = [pred[x] == final[x] for x in binary if x not in (a, b)]
-        rows.append({"pair": r["group"], "combination": "held-out" if is_heldout else "seen",
-                     "pair_accuracy": float(requested),
-                     "preserved": float(np.mean(others)) if others else np.nan})
+        rows.append(
+            {
+                "pair": r["group"],
+                "combination": "held-out" if is_heldout else "seen",
+                "pair_accuracy": float(requested),
+                "preserved": float(np.mean(others)) if others else np.nan,
+            }
+        )
     per = pd.DataFrame(rows)
     table = per.groupby(["combination", "pair"], as_index=False).agg(
-        n=("pair_accuracy", "size"), pair_accuracy=("pair_accuracy", "mean"),
-        preserved=("preserved", "mean"))
+        n=("pair_accuracy", "size"),
+        pair_accuracy=("pair_accuracy", "mean"),
+        preserved=("preserved", "mean"),
+    )
     overall = per.groupby("combination", as_index=False).agg(
-        n=("pair_accuracy", "size"), pair_accuracy=("pair_accuracy", "mean"),
-        preserved=("preserved", "mean"))
+        n=("pair_accuracy", "size"),
+        pair_accuracy=("pair_accuracy", "mean"),
+        preserved=("preserved", "mean"),
+    )
     overall["pair"] = "all"
     return pd.concat([overall, table], ignore_index=True)[
-        ["combination", "pair", "n", "pair_accuracy", "preserved"]]
+        ["combination", "pair", "n", "pair_accuracy", "preserved"]
+    ]
 
 
-def score_gradual(requests: pd.DataFrame, scores: pd.DataFrame, attribute: str
-                  ) -> pd.DataFrame:
+def score_gradual(requests: pd.DataFrame, scores: pd.DataFrame, attribute: str) -> pd.DataFrame:
     """Spearman correlation of requested and measured values of one continuous attribute."""
     merged = requests.merge(scores, on="sample_id", validate="one_to_one")
     target = merged[f"target_{attribute}"].to_numpy()
     measured = merged[f"pred_{attribute}"].to_numpy()
-    per_source = [spearman(g[f"target_{attribute}"], g[f"pred_{attribute}"])
-                  for _, g in merged.groupby("source_id")]
-    return pd.DataFrame([{
-        "attribute": attribute, "spearman": spearman(target, measured),
-        "mean_spearman_per_image": float(np.nanmean(per_source)),
-        "mean_abs_error": float(np.mean(np.abs(target - measured))), "n": len(merged)}])
+    per_source = [
+        spearman(g[f"target_{attribute}"], g[f"pred_{attribute}"])
+        for _, g in merged.groupby("source_id")
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "attribute": attribute,
+                "spearman": spearman(target, measured),
+                "mean_spearman_per_image": float(np.nanmean(per_source)),
+                "mean_abs_error": float(np.mean(np.abs(target - measured))),
+                "n": len(merged),
+            }
+        ]
+    )

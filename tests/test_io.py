@@ -8,11 +8,15 @@ from plugen import io
 
 
 def _dataset(n=5):
-    return pd.DataFrame({
-        "id": [f"x{i}" for i in range(n)], "split": ["train"] * (n - 1) + ["test"],
-        "image_path": [f"images/x{i}.png" for i in range(n)],
-        "round": np.arange(n, dtype=np.float32) % 2, "hue": np.linspace(0, 1, n),
-    })
+    return pd.DataFrame(
+        {
+            "id": [f"x{i}" for i in range(n)],
+            "split": ["train"] * (n - 1) + ["test"],
+            "image_path": [f"images/x{i}.png" for i in range(n)],
+            "round": np.arange(n, dtype=np.float32) % 2,
+            "hue": np.linspace(0, 1, n),
+        }
+    )
 
 
 def test_latents_round_trip_with_explicit_schema(tmp_path):
@@ -37,10 +41,14 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path):
     "mutate, message",
     [
         (lambda t: t.drop_columns(["split"]), r"missing column\(s\) \['split'\]"),
-        (lambda t: t.set_column(3, "round", pa.array([0.0] * 5, pa.float64())),
-         "column 'round' has type double, expected float"),
-        (lambda t: t.set_column(1, "split", pa.array(["train", "dev", "x", "x", "x"])),
-         r"'split' has value\(s\)"),
+        (
+            lambda t: t.set_column(3, "round", pa.array([0.0] * 5, pa.float64())),
+            "column 'round' has type double, expected float",
+        ),
+        (
+            lambda t: t.set_column(1, "split", pa.array(["train", "dev", "x", "x", "x"])),
+            r"'split' has value\(s\)",
+        ),
         (lambda t: t.append_column("smiles", pa.array(["C"] * 5)), "exactly one payload"),
     ],
 )

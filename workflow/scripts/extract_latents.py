@@ -5,8 +5,13 @@ from pathlib import Path
 import pandas as pd
 
 from plugen import io
-from plugen.backbones.image_vae import (ImageVAE, active_dims, encode_images, latent_kl,
-                                        reconstruction_quality)
+from plugen.backbones.image_vae import (
+    ImageVAE,
+    active_dims,
+    encode_images,
+    latent_kl,
+    reconstruction_quality,
+)
 from plugen.runtime import setup
 
 sm = snakemake  # noqa: F821
@@ -21,5 +26,6 @@ test = images[(df["split"] == "test").to_numpy()]
 quality = reconstruction_quality(vae, test)
 quality["active_dims"] = active_dims(latent_kl(vae, test))
 log.info("VAE on test images: %s", quality)
-io.write_table(sm.output.metrics, pd.DataFrame([{k: float(v) for k, v in quality.items()}]),
-               io.METRICS)
+io.write_table(
+    sm.output.metrics, pd.DataFrame([{k: float(v) for k, v in quality.items()}]), io.METRICS
+)

@@ -21,8 +21,11 @@ recon = reconstruct(ImageVAE.load(sm.input.vae), real)
 backends = [ClassifierFeatures(AttributeClassifier.load(sm.input.classifier))]
 if sm.params.inception:
     backends.append(TorchScriptFeatures(sm.params.inception))
-rows = [{"features": b.name, "images": name, "fid": fid(real, imgs, b), "n": len(imgs)}
-        for b in backends for name, imgs in [("generated", generated), ("reconstructed", recon)]]
+rows = [
+    {"features": b.name, "images": name, "fid": fid(real, imgs, b), "n": len(imgs)}
+    for b in backends
+    for name, imgs in [("generated", generated), ("reconstructed", recon)]
+]
 table = pd.DataFrame(rows)
 io.write_table(sm.output.metrics, table, io.METRICS)
 log.info("FID:\n%s", table.to_string())

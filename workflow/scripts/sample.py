@@ -1,7 +1,5 @@
 """Answer one task's requests with the plugin, decode with the VAE, save images + table."""
 
-from pathlib import Path
-
 from plugen import PluGeN, io, tasks
 from plugen.backbones.image_vae import ImageVAE, decode_latents
 from plugen.data.shapes import ATTRIBUTES, BINARY
@@ -21,8 +19,9 @@ if task == "generation":
 elif task == "manipulation":
     requests = tasks.manipulation_requests(sources, BINARY, attrs, cfg["n_per_pair"], seed)
 else:
-    requests = tasks.gradual_requests(sources, cfg["attribute"], attrs, cfg["values"],
-                                      cfg["n_sources"])
+    requests = tasks.gradual_requests(
+        sources, cfg["attribute"], attrs, cfg["values"], cfg["n_sources"]
+    )
 zs = tasks.run_requests(model, requests, source_z, cfg.get("temperature", 1.0), seed)
 images = decode_latents(vae, zs)
 requests["image_path"] = io.write_images(images, sm.output.images, requests["sample_id"].tolist())

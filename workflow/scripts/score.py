@@ -12,6 +12,5 @@ df, _ = io.read_table(sm.input.table, io.SAMPLES)
 images = io.read_images(df["image_path"], Path(sm.input.table).parent)
 preds = AttributeClassifier.load(sm.input.classifier, device).predict(images)
 preds.insert(0, "sample_id", df["sample_id"].to_numpy())
-io.write_table(sm.output.scores, preds.astype({c: "float32" for c in preds.columns[1:]}),
-               io.SCORES)
+io.write_table(sm.output.scores, preds.astype({c: "float32" for c in preds.columns[1:]}), io.SCORES)
 log.info("scored %d images", len(preds))

@@ -13,11 +13,23 @@ log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resource
 df, _ = io.read_table(sm.input.clf_table, io.DATASET)
 images = io.read_images(df["image_path"], Path(sm.input.clf_table).parent)
 t = sm.params.cfg["train"]
-cfg = TrainConfig(epochs=t["epochs"], batch_size=t["batch_size"], lr=t["lr"],
-                  patience=t["patience"], val_fraction=t["val_fraction"], seed=sm.params.seed)
-clf, hist = fit_classifier(images, df, ATTRIBUTES, cfg, device,
-                           clf_kwargs={"widths": sm.params.cfg["widths"]},
-                           history=History("classifier", log))
+cfg = TrainConfig(
+    epochs=t["epochs"],
+    batch_size=t["batch_size"],
+    lr=t["lr"],
+    patience=t["patience"],
+    val_fraction=t["val_fraction"],
+    seed=sm.params.seed,
+)
+clf, hist = fit_classifier(
+    images,
+    df,
+    ATTRIBUTES,
+    cfg,
+    device,
+    clf_kwargs={"widths": sm.params.cfg["widths"]},
+    history=History("classifier", log),
+)
 clf.save(sm.output.model)
 io.write_table(sm.output.history, hist.to_frame(), io.HISTORY)
 test, _ = io.read_table(sm.input.table, io.DATASET)

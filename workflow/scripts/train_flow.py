@@ -16,11 +16,29 @@ y = df.loc[keep, list(ATTRIBUTES)].to_numpy(dtype=np.float32, copy=True)
 hide = np.random.default_rng(sm.params.seed).random(y.shape) >= c["label_fraction"]
 y[hide] = np.nan
 log.info("training on %d latents, %.1f%% of labels hidden", keep.sum(), 100 * hide.mean())
-model = PluGeN(z.shape[1], list(ATTRIBUTES), ATTRIBUTES, n_couplings=c["n_couplings"],
-               n_layers=c["n_layers"], hidden=c["hidden"], sigma=c["sigma"],
-               sigma_decay=c["sigma_decay"], class_balanced=c["class_balanced"], device=device)
-model.fit(z[keep], y, epochs=t["epochs"], batch_size=t["batch_size"], lr=t["lr"],
-          seed=sm.params.seed, val_fraction=t["val_fraction"], patience=t["patience"],
-          logger=log, progress=True)
+model = PluGeN(
+    z.shape[1],
+    list(ATTRIBUTES),
+    ATTRIBUTES,
+    n_couplings=c["n_couplings"],
+    n_layers=c["n_layers"],
+    hidden=c["hidden"],
+    sigma=c["sigma"],
+    sigma_decay=c["sigma_decay"],
+    class_balanced=c["class_balanced"],
+    device=device,
+)
+model.fit(
+    z[keep],
+    y,
+    epochs=t["epochs"],
+    batch_size=t["batch_size"],
+    lr=t["lr"],
+    seed=sm.params.seed,
+    val_fraction=t["val_fraction"],
+    patience=t["patience"],
+    logger=log,
+    progress=True,
+)
 model.save(sm.output.model)
 io.write_table(sm.output.history, pd.DataFrame(model.history), io.HISTORY)

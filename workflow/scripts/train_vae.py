@@ -15,11 +15,21 @@ train_split = "pretrain" if (df["split"] == "pretrain").any() else "train"
 images = io.read_images(df.loc[df["split"] == train_split, "image_path"], root)
 val_images = io.read_images(df.loc[df["split"] == "val", "image_path"], root)
 c, t = sm.params.cfg, sm.params.cfg["train"]
-cfg = TrainConfig(epochs=t["epochs"], batch_size=t["batch_size"], lr=t["lr"],
-                  patience=t["patience"], seed=sm.params.seed)
+cfg = TrainConfig(
+    epochs=t["epochs"],
+    batch_size=t["batch_size"],
+    lr=t["lr"],
+    patience=t["patience"],
+    seed=sm.params.seed,
+)
 log.info("training the VAE on %d %s images", len(images), train_split)
-vae, hist = fit_vae(images, cfg, {"latent_dim": c["latent_dim"], "beta": c["beta"],
-                                  "widths": c["widths"]}, device, val_images=val_images,
-                    history=History("vae", log))
+vae, hist = fit_vae(
+    images,
+    cfg,
+    {"latent_dim": c["latent_dim"], "beta": c["beta"], "widths": c["widths"]},
+    device,
+    val_images=val_images,
+    history=History("vae", log),
+)
 vae.save(sm.output.model)
 io.write_table(sm.output.history, hist.to_frame(), io.HISTORY)
