@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.flows import NICE
 from plugen.priors import KINDS, PluGeNPrior, sigma_schedule
 from plugen.train import History, TrainConfig, train
@@ -474,20 +475,17 @@ class PluGeN:
     # ------------------------------------------------------------------ persistence
     def save(self, path: str | Path) -> None:
         """Write weights, config, statistics and history to ``path`` atomically."""
-        path = Path(path)
-        state = {
-            "format": FORMAT,
-            "version": FORMAT_VERSION,
-            "config": asdict(self.config),
-            "stats": asdict(self.stats),
-            "sigma_now": self.sigma_now,
-            "history": self.history,
-            "fitted": self.fitted,
-            "state_dict": {k: v.cpu() for k, v in self.flow.state_dict().items()},
-        }
-        tmp = path.with_name(path.name + ".tmp")
-        torch.save(state, tmp)
-        tmp.replace(path)
+        save_checkpoint(
+            path,
+            FORMAT,
+            FORMAT_VERSION,
+            config=asdict(self.config),
+            stats=asdict(self.stats),
+            sigma_now=self.sigma_now,
+            history=self.history,
+            fitted=self.fitted,
+            state_dict={k: v.cpu() for k, v in self.flow.state_dict().items()},
+        )
 
     @classmethod
     def load(
@@ -497,20 +495,7 @@ class PluGeN:
         expected_latent_dim: int | None = None,
     ) -> PluGeN:
         """Read a checkpoint written by :meth:`save`; clear errors for foreign/mismatched files."""
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: no such PluGeN checkpoint")
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=False)
-        except Exception as exc:  # noqa: BLE001 - any unpickling failure means a foreign file
-            raise ValueError(f"{path}: not a PluGeN checkpoint ({type(exc).__name__})") from None
-        if not isinstance(state, dict) or state.get("format") != FORMAT:
-            raise ValueError(f"{path}: not a PluGeN checkpoint (no '{FORMAT}' marker)")
-        if state.get("version") != FORMAT_VERSION:
-            raise ValueError(
-                f"{path}: checkpoint format version {state.get('version')} is not supported "
-                f"(this plugen reads version {FORMAT_VERSION})"
-            )
+        state = load_checkpoint(path, FORMAT, FORMAT_VERSION, "PluGeN")
         cfg = state["config"]
         if expected_latent_dim is not None and cfg["latent_dim"] != expected_latent_dim:
             raise ValueError(

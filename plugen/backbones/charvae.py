@@ -22,7 +22,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from plugen.backbones.image_vae import kl_per_dim, load_checkpoint, save_checkpoint
+from plugen.backbones.image_vae import kl_per_dim
+from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.data.molecules import canonical_smiles
 from plugen.evaluate.chem import uniqueness, validity
 from plugen.train import History, TrainConfig, seed_everything, train

@@ -22,11 +22,10 @@ from torch import Tensor, nn
 from plugen.backbones.image_vae import (
     check_images,
     images_to_tensor,
-    load_checkpoint,
-    save_checkpoint,
     tensor_to_images,
 )
 from plugen.backbones.inversion import InversionResult, invert
+from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.nn import conv_decoder, conv_encoder
 from plugen.train import History, batches, seed_everything
 

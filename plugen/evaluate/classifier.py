@@ -21,10 +21,9 @@ from torch import Tensor, nn
 from plugen.backbones.image_vae import (
     check_images,
     images_to_tensor,
-    load_checkpoint,
     map_image_batches,
-    save_checkpoint,
 )
+from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.evaluate.metrics import score_attributes, tidy_table
 from plugen.nn import conv_encoder
 from plugen.train import History, TrainConfig, seed_everything, train
