@@ -51,7 +51,8 @@ def _where(error: jsonschema.ValidationError) -> str:
 def validate_config(
     config: Mapping[str, Any], schema: dict | str | Path | None = None, source: str = "config"
 ) -> dict:
-    """Validate ``config`` against ``schema``, fill defaults, return the completed copy.
+    """Validate ``config`` against ``schema``, fill defaults, return the completed copy
+    (keys sorted, so that rules' params do not depend on the order keys were written in).
 
     Raises :class:`ConfigError` listing every violation, one line each.
     """
@@ -71,7 +72,8 @@ def validate_config(
             else:
                 lines.append(f"{source}: {_where(e)}: {e.message}")
         raise ConfigError("\n".join(lines))
-    return completed
+    # canonical key order: the same settings written in another order are the same params
+    return json.loads(json.dumps(completed, sort_keys=True))
 
 
 def load_config(path: str | Path, schema: dict | str | Path | None = None) -> dict:
