@@ -32,3 +32,35 @@ def load_checkpoint(path: str | Path, fmt: str, version: int, what: str) -> dict
             f"(this plugen reads version {version})"
         )
     return state
+
+
+class ConfigCheckpoint:
+    """Mixin for ``nn.Module`` models rebuilt as ``cls(**self.config)``: save/load weights.
+
+    Subclasses set ``checkpoint_format``, ``checkpoint_version`` and ``checkpoint_what``.
+    """
+
+    checkpoint_format: str
+    checkpoint_version: int
+    checkpoint_what: str
+
+    def save(self, path: str | Path) -> None:
+        """Write weights and config to ``path`` (atomic)."""
+        state = {k: v.cpu() for k, v in self.state_dict().items()}
+        save_checkpoint(
+            path,
+            self.checkpoint_format,
+            self.checkpoint_version,
+            config=self.config,
+            state_dict=state,
+        )
+
+    @classmethod
+    def load(cls, path: str | Path, device: torch.device | str = "cpu"):
+        """Read a model written by :meth:`save`, in eval mode on ``device``."""
+        state = load_checkpoint(
+            path, cls.checkpoint_format, cls.checkpoint_version, cls.checkpoint_what
+        )
+        model = cls(**state["config"])
+        model.load_state_dict(state["state_dict"])
+        return model.to(device).eval()

@@ -10,14 +10,13 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from plugen.checkpoint import load_checkpoint, save_checkpoint
+from plugen.checkpoint import ConfigCheckpoint
 from plugen.nn import conv_decoder, conv_encoder
 from plugen.train import History, TrainConfig, seed_everything, train
 
@@ -69,7 +68,7 @@ def map_image_batches(
 
 
 # --------------------------------------------------------------------------- the model
-class ImageVAE(nn.Module):
+class ImageVAE(ConfigCheckpoint, nn.Module):
     """Gaussian-latent VAE with a strided-conv encoder and transposed-conv decoder.
 
     size: image side (divisible by ``2 ** len(widths)``); latent_dim: width of z;
@@ -78,6 +77,9 @@ class ImageVAE(nn.Module):
     ``mse_scale`` on [0, 1] pixels); beta: weight of the KL term (0.5 keeps the shapes'
     attributes readable in reconstructions and more latent dimensions active than 1.0).
     """
+
+    checkpoint_format, checkpoint_version = FORMAT, FORMAT_VERSION
+    checkpoint_what = "image VAE"
 
     def __init__(
         self,
@@ -121,19 +123,6 @@ class ImageVAE(nn.Module):
     def decode(self, z: Tensor) -> Tensor:
         """z: ``(n, latent_dim)`` -> images ``(n, 3, H, W)`` in [0, 1]."""
         return torch.sigmoid(self.decoder(z))
-
-    def save(self, path: str | Path) -> None:
-        """Write weights and config to ``path`` (atomic)."""
-        state = {k: v.cpu() for k, v in self.state_dict().items()}
-        save_checkpoint(path, FORMAT, FORMAT_VERSION, config=self.config, state_dict=state)
-
-    @classmethod
-    def load(cls, path: str | Path, device: torch.device | str = "cpu") -> ImageVAE:
-        """Read a VAE written by :meth:`save`, in eval mode on ``device``."""
-        state = load_checkpoint(path, FORMAT, FORMAT_VERSION, "image VAE")
-        vae = cls(**state["config"])
-        vae.load_state_dict(state["state_dict"])
-        return vae.to(device).eval()
 
     def reconstruction_nll(self, logits: Tensor, x: Tensor) -> Tensor:
         """Per-image negative log-likelihood ``(n,)`` of ``x`` under the decoder output."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,7 +22,7 @@ from plugen.backbones.image_vae import (
     images_to_tensor,
     map_image_batches,
 )
-from plugen.checkpoint import load_checkpoint, save_checkpoint
+from plugen.checkpoint import ConfigCheckpoint
 from plugen.evaluate.metrics import score_attributes, tidy_table
 from plugen.nn import conv_encoder
 from plugen.train import History, TrainConfig, seed_everything, train
@@ -35,13 +34,16 @@ FORMAT_VERSION = 1
 KINDS = ("binary", "continuous")
 
 
-class AttributeClassifier(nn.Module):
+class AttributeClassifier(ConfigCheckpoint, nn.Module):
     """CNN ``(n, 3, size, size)`` in [0, 1] -> raw outputs ``(n, k)``, one per attribute.
 
     kinds: ``{attribute: "binary" | "continuous"}`` (order = output order); widths: conv
     channels; feature_dim: width of the penultimate features; mean/std: standardization of the
     continuous targets (ignored for binary ones).
     """
+
+    checkpoint_format, checkpoint_version = FORMAT, FORMAT_VERSION
+    checkpoint_what = "attribute classifier"
 
     def __init__(
         self,
@@ -99,19 +101,6 @@ class AttributeClassifier(nn.Module):
         self.eval()
         f = map_image_batches(self.body, images, batch_size, self._device())
         return f.reshape(len(images), self.config["feature_dim"]).astype(np.float32)
-
-    def save(self, path: str | Path) -> None:
-        """Write weights and config to ``path`` (atomic)."""
-        state = {k: v.cpu() for k, v in self.state_dict().items()}
-        save_checkpoint(path, FORMAT, FORMAT_VERSION, config=self.config, state_dict=state)
-
-    @classmethod
-    def load(cls, path: str | Path, device: torch.device | str = "cpu") -> AttributeClassifier:
-        """Read a classifier written by :meth:`save`, in eval mode on ``device``."""
-        state = load_checkpoint(path, FORMAT, FORMAT_VERSION, "attribute classifier")
-        clf = cls(**state["config"])
-        clf.load_state_dict(state["state_dict"])
-        return clf.to(device).eval()
 
 
 def augment(x: Tensor) -> Tensor:
