@@ -31,3 +31,14 @@ def test_ci_runs_the_readme_test_command():
     test_cmd = block.group(1).strip().splitlines()[-1].split("&&")[-1].strip()
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert test_cmd in [line.strip() for line in ci]
+
+
+def test_snakefile_start_up_does_not_import_torch():
+    """The Snakefile imports plugen.config at every start; keeping torch out keeps no-op
+    reruns fast (< 3 s)."""
+    import subprocess
+    import sys
+
+    code = "import sys, plugen.config; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "False", out.stderr
