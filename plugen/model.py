@@ -329,14 +329,7 @@ class PluGeN:
             checkpoint=checkpoint,
             on_epoch_end=on_epoch_end,
         )
-        self.sigma_now = (
-            max(
-                self.config.sigma * self.config.sigma_decay ** (len(hist) - 1),
-                self.config.sigma_floor,
-            )
-            if self.config.sigma_decay < 1
-            else (self.config.sigma)
-        )
+        self.sigma_now = float(hist.rows[-1]["sigma"])  # sigma of the last epoch trained
         self.history = hist.rows
         self.fitted = True
         return self.history

@@ -251,7 +251,7 @@ def train(
         else:
             bad_epochs += 1
         if on_epoch_end is not None:
-            on_epoch_end(epoch, row)
+            on_epoch_end(epoch, history.rows[-1])  # the stored row: additions reach the history
         if checkpoint is not None:
             _atomic_save(
                 {

@@ -164,3 +164,21 @@ def test_all_labels_missing_for_an_attribute_is_rejected(synthetic_latents):
     y[:, 1] = np.nan
     with pytest.raises(ValueError, match=r"\['b'\] have no known value"):
         _model().fit(z[:100], y, epochs=1)
+
+
+def test_sigma_schedule_is_recorded_and_used_for_sampling(synthetic_latents):
+    z, y = synthetic_latents
+    m = PluGeN(
+        12,
+        ATTRS,
+        KINDS,
+        n_couplings=2,
+        n_layers=2,
+        hidden=16,
+        sigma=0.4,
+        sigma_decay=0.5,
+        sigma_floor=0.1,
+    )
+    hist = m.fit(z[:500], y[:500], epochs=4, patience=None)
+    assert [r["sigma"] for r in hist] == [0.4, 0.2, 0.1, 0.1]
+    assert m.sigma_now == 0.1
