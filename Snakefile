@@ -10,7 +10,13 @@ configfile: str(Path(workflow.basedir) / "config" / "config.yaml")
 
 
 include: "rules/common.smk"
+include: "rules/plugin.smk"
+include: "rules/shapes.smk"
+include: "rules/image_tasks.smk"
+
 include: "rules/shapes_vae.smk"
+include: "rules/shapes_gan.smk"
+include: "rules/molecules.smk"
 include: "rules/report.smk"
 
 

@@ -38,10 +38,29 @@ _Validator = _with_defaults(jsonschema.Draft202012Validator)
 
 
 def load_schema(path: str | Path | None = None) -> dict:
-    """Read a JSON schema (default: ``config/schema/config.schema.json``)."""
+    """Read a JSON schema (default: ``config/schema/config.schema.json``).
+
+    A (sub)schema written as ``{"$ref": "<name>.schema.json", ...}`` is replaced by that file
+    (next to the referring one), its own keys (e.g. ``default``) taking precedence, so each
+    experiment keeps its own schema file and shared parts (the flow) are written once.
+    """
     path = Path(path) if path else SCHEMA_DIR / "config.schema.json"
     with open(path) as fh:
-        return json.load(fh)
+        return _inline_refs(json.load(fh), path.parent)
+
+
+def _inline_refs(node: Any, folder: Path) -> Any:
+    if isinstance(node, list):
+        return [_inline_refs(v, folder) for v in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref", "")
+    if isinstance(ref, str) and ref.endswith(".json"):
+        part = load_schema(folder / ref)
+        part.pop("$schema", None)
+        rest = {k: _inline_refs(v, folder) for k, v in node.items() if k != "$ref"}
+        return {**part, **rest}
+    return {k: _inline_refs(v, folder) for k, v in node.items()}
 
 
 def _where(error: jsonschema.ValidationError) -> str:

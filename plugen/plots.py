@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from PIL import Image, ImageDraw
+
+from plugen import io
 
 
 def image_grid(
@@ -27,3 +30,25 @@ def image_grid(
     path.parent.mkdir(parents=True, exist_ok=True)
     canvas.save(path)
     return path
+
+
+def task_figure(
+    samples: pd.DataFrame,
+    root: str | Path,
+    path: str | Path,
+    originals: Callable[[list[str]], np.ndarray] | None = None,
+    n_rows: int = 12,
+    n_cols: int = 10,
+) -> Path:
+    """One row per generation group or per source image (the source first when ``originals``
+    maps source ids to images), from a samples table whose images lie under ``root``."""
+    key = "source_id" if "source_id" in samples and samples["source_id"].notna().any() else "group"
+    groups = list(samples.groupby(key, sort=True))[:n_rows]
+    rows, labels = [], []
+    for name, group in groups:
+        row = io.read_images(group["image_path"].head(n_cols), root)
+        if key == "source_id" and originals is not None:
+            row = np.concatenate([originals([str(name)]), row])
+        rows.append(row)
+        labels.append(str(name)[:14])
+    return image_grid(rows, labels, path)

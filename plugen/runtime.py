@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
 import sys
+from typing import Any
 
 import torch
 
@@ -27,4 +30,16 @@ def setup(
     dev = resolve_device(device if gpus else "cpu", gpus)
     logger = logging.getLogger("plugen")
     logger.info("threads=%d device=%s", threads, dev)
+    if "SLURM_JOB_ID" in os.environ:
+        logger.info("SLURM_JOB_ID=%s on %s", os.environ["SLURM_JOB_ID"], os.uname().nodename)
     return logger, dev
+
+
+def import_object(spec: str) -> Any:
+    """``"package.module:NAME"`` -> that object (lets rules name library objects without
+    importing the library when the Snakefile is parsed)."""
+    module, _, name = spec.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as e:
+        raise ValueError(f"cannot import {spec!r} (expected 'package.module:NAME'): {e}") from e

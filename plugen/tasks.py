@@ -8,7 +8,8 @@ the external classifier's predictions on the decoded images against it. Requests
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ import pandas as pd
 from plugen.evaluate.metrics import accuracy, f1_score, roc_auc, spearman
 from plugen.model import PluGeN
 
-TASKS = ("generation", "manipulation", "gradual")
+TASKS = ("generation", "manipulation", "gradual", "flip")
 
 
 def _targets(attributes: Sequence[str]) -> list[str]:
@@ -63,6 +64,36 @@ def manipulation_requests(
                     **row,
                 }
             )
+    return pd.DataFrame(rows).astype({t: np.float32 for t in _targets(attributes)})
+
+
+def flip_requests(
+    sources: pd.DataFrame,
+    binary: Sequence[str],
+    attributes: Sequence[str],
+    n_per_value: int,
+    seed: int,
+) -> pd.DataFrame:
+    """For every binary attribute and value v, ``n_per_value`` sources that do not have v,
+    set to v (one attribute changed at a time, as in the paper's Table 1)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for a in binary:
+        for v in (0.0, 1.0):
+            pool = np.flatnonzero(sources[a].to_numpy() != v)
+            pick = rng.choice(pool, size=min(n_per_value, len(pool)), replace=False)
+            for i in sorted(pick):
+                src = sources.iloc[i]
+                row = {f"target_{x}": np.nan for x in attributes}
+                row[f"target_{a}"] = v
+                rows.append(
+                    {
+                        "sample_id": f"flip_{a}{int(v)}_{src['id']}",
+                        "source_id": src["id"],
+                        "group": f"{a}={int(v)}",
+                        **row,
+                    }
+                )
     return pd.DataFrame(rows).astype({t: np.float32 for t in _targets(attributes)})
 
 
@@ -214,3 +245,78 @@ def score_gradual(requests: pd.DataFrame, scores: pd.DataFrame, attribute: str) 
             }
         ]
     )
+
+
+def score_flips(
+    requests: pd.DataFrame,
+    scores: pd.DataFrame,
+    sources: pd.DataFrame,
+    binary: Sequence[str],
+) -> pd.DataFrame:
+    """Per attribute (and value): accuracy of the requested value and preservation of the other
+    binary attributes (vs the source's labels), as measured by the classifier (Table 1)."""
+    merged = requests.merge(scores, on="sample_id", validate="one_to_one").merge(
+        sources.rename(columns={"id": "source_id"})[["source_id", *binary]],
+        on="source_id",
+        how="left",
+        validate="many_to_one",
+    )
+    rows = []
+    for _, r in merged.iterrows():
+        a, v = r["group"].split("=")
+        pred = {x: float(r[f"pred_{x}"] > 0.5) for x in binary}
+        others = [pred[x] == r[x] for x in binary if x != a]
+        rows.append(
+            {
+                "attribute": a,
+                "value": int(v),
+                "accuracy": float(pred[a] == float(v)),
+                "preserved": float(np.mean(others)) if others else np.nan,
+            }
+        )
+    per = pd.DataFrame(rows)
+    stats = {"n": ("accuracy", "size"), "accuracy": ("accuracy", "mean")}
+    stats["preserved"] = ("preserved", "mean")
+    by_value = per.groupby(["attribute", "value"], as_index=False, sort=False).agg(**stats)
+    by_value["value"] = by_value["value"].astype(str)
+    by_attr = per.groupby("attribute", as_index=False, sort=False).agg(**stats)
+    by_attr["value"] = "both"
+    mean = {"attribute": "mean", "value": "both", "n": len(per)}
+    mean.update(accuracy=float(by_attr["accuracy"].mean()))
+    mean.update(preserved=float(by_attr["preserved"].mean()))
+    table = pd.concat([pd.DataFrame([mean]), by_attr, by_value], ignore_index=True)
+    return table[["attribute", "value", "n", "accuracy", "preserved"]]
+
+
+def manipulation_latency(
+    model: PluGeN,
+    z: np.ndarray,
+    values: Mapping[str, float],
+    decode: Callable[[np.ndarray], np.ndarray] | None = None,
+    batch_sizes: Sequence[int] = (1, 256),
+    min_seconds: float = 0.5,
+) -> pd.DataFrame:
+    """Wall-clock milliseconds per image of ``model.manipulate`` (and of manipulate + decode)
+    at each batch size, repeated for at least ``min_seconds`` after one warm-up call."""
+
+    def per_image(fn, batch: np.ndarray) -> float:
+        fn(batch)  # warm-up
+        calls, t0 = 0, time.perf_counter()
+        while calls == 0 or time.perf_counter() - t0 < min_seconds:
+            fn(batch)
+            calls += 1
+        return 1e3 * (time.perf_counter() - t0) / (calls * len(batch))
+
+    rows = []
+    for b in batch_sizes:
+        batch = np.resize(z, (b, z.shape[1])).astype(np.float32)
+        row = {
+            "batch_size": b,
+            "flow_ms_per_image": per_image(lambda x: model.manipulate(x, values), batch),
+        }
+        if decode is not None:
+            row["flow_decode_ms_per_image"] = per_image(
+                lambda x: decode(model.manipulate(x, values)), batch
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)

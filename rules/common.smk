@@ -29,5 +29,18 @@ def lib(*modules):
     return [str(Path(LIB, m)) for m in modules]
 
 
+# Each experiment's rules file registers what the summary reads and the figure folder it draws:
+#   SUMMARY_TABLES[exp] = [metrics parquet paths]   (results/<exp>/metrics/<table>.parquet)
+#   FIGURES[exp] = figure directory (an output of one of its rules, wrapped in report())
+SUMMARY_TABLES = {}
+FIGURES = {}
+
+
+def sections():
+    """Summary sections in order: the shared shapes data first when a shapes experiment runs."""
+    exps = list(config["experiments"])
+    return (["shapes"] if any(e.startswith("shapes_") for e in exps) else []) + exps
+
+
 def all_outputs():
     return ["results/summary.md"]

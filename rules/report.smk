@@ -1,25 +1,15 @@
-# Tables and figures for people: results/summary.md and the report's figures.
+# results/summary.md: every enabled experiment's tables beside the paper's numbers.
 
 
 rule summary:
     input:
-        metrics=expand(
-            out("shapes_vae", "metrics", "{table}.parquet"),
-            table=["classifier", "vae", "generation", "manipulation", "gradual", "fid"],
-        ),
-        samples=expand(
-            out("shapes_vae", "samples", "{task}.parquet"),
-            task=["generation", "manipulation", "gradual"],
-        ),
-        lib=lib("plots.py", "summary.py"),
+        metrics=lambda wc: [p for s in sections() for p in SUMMARY_TABLES[s]],
+        figures=lambda wc: [FIGURES[s] for s in sections() if s in FIGURES],
+        lib=lib("summary.py", "reference"),
     output:
         summary=report("results/summary.md", category="Tables", caption="../report/summary.rst"),
-        figures=report(
-            directory("results/figures"),
-            patterns=["{name}.png"],
-            category="Figures",
-            caption="../report/figures.rst",
-        ),
+    params:
+        sections=sections(),
     log:
         "logs/summary.log",
     benchmark:

@@ -45,7 +45,7 @@ def tiny_run(tmp_path_factory):
 @pytest.mark.slow
 def test_every_output_matches_its_contract(tiny_run):
     res = tiny_run / "results" / "shapes_vae"
-    df, _ = io.read_table(res / "data" / "dataset.parquet", io.DATASET)
+    df, _ = io.read_table(tiny_run / "results/shapes/data/dataset.parquet", io.DATASET)
     assert set(df["split"]) == {"pretrain", "train", "val", "test"}
     lat, z = io.read_table(res / "latents.parquet", io.LATENTS)
     assert z.shape == (len(lat), 16) and "pretrain" not in set(lat["split"])
@@ -57,8 +57,12 @@ def test_every_output_matches_its_contract(tiny_run):
         assert list(scores["sample_id"]) == list(samples["sample_id"])
     gen, _ = io.read_table(res / "samples" / "generation.parquet", io.SAMPLES)
     assert gen["group"].nunique() == 32  # every combination of 5 binary attributes
-    for name in ("history/classifier", "history/vae", "history/plugin"):
-        hist, _ = io.read_table(res / f"{name}.parquet", io.HISTORY)
+    for name in (
+        "shapes/history/classifier",
+        "shapes_vae/history/vae",
+        "shapes_vae/history/plugin",
+    ):
+        hist, _ = io.read_table(tiny_run / "results" / f"{name}.parquet", io.HISTORY)
         assert len(hist) >= 1 and hist["train_loss"].notna().all()
 
 
@@ -76,7 +80,7 @@ def test_metrics_are_real_numbers_in_range(tiny_run):
     assert all(math.isfinite(v) and v >= 0 for v in fid["fid"])
     summary = (tiny_run / "results" / "summary.md").read_text()
     assert "### manipulation" in summary and "*Paper:*" in summary
-    assert (tiny_run / "results" / "figures" / "generation.png").exists()
+    assert (tiny_run / "results/shapes_vae/figures/manipulation.png").exists()
 
 
 @pytest.mark.slow

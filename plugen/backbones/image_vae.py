@@ -8,7 +8,6 @@ Images in memory are uint8 arrays ``(n, H, W, 3)``; the model sees float tensors
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -17,6 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from plugen.checkpoint import ConfigCheckpoint
+from plugen.evaluate.metrics import image_error
 from plugen.nn import conv_decoder, conv_encoder
 from plugen.train import History, TrainConfig, seed_everything, train
 
@@ -229,9 +229,7 @@ def reconstruct(vae: ImageVAE, images: np.ndarray, batch_size: int = 512) -> np.
 
 def reconstruction_quality(vae: ImageVAE, images: np.ndarray, batch_size: int = 512) -> dict:
     """Pixel MSE (on the [0, 1] scale, mean over pixels and images) and PSNR in dB (from it)."""
-    rec = reconstruct(vae, images, batch_size).astype(np.float64) / 255.0
-    mse = float(np.mean((rec - np.asarray(images, dtype=np.float64) / 255.0) ** 2))
-    return {"mse": mse, "psnr": 10.0 * math.log10(1.0 / max(mse, 1e-12))}
+    return image_error(images, reconstruct(vae, images, batch_size))
 
 
 def latent_kl(vae: ImageVAE, images: np.ndarray, batch_size: int = 512) -> np.ndarray:

@@ -5,6 +5,7 @@ Inputs are 1-d array-likes of equal length; NaN labels are not removed here (cal
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -106,3 +107,13 @@ def score_attributes(
         else:
             out[attr] = {"mae": mean_absolute_error(y, p), "spearman": spearman(y, p)}
     return out
+
+
+def image_error(real: np.ndarray, other: np.ndarray) -> dict[str, float]:
+    """Pixel MSE of uint8 image stacks on the [0, 1] scale (mean over pixels and images) and
+    the PSNR in dB computed from it."""
+    real, other = np.asarray(real, np.float64) / 255.0, np.asarray(other, np.float64) / 255.0
+    if real.shape != other.shape:
+        raise ValueError(f"image_error: shapes differ, {real.shape} vs {other.shape}")
+    mse = float(np.mean((real - other) ** 2))
+    return {"mse": mse, "psnr": 10.0 * math.log10(1.0 / max(mse, 1e-12))}

@@ -9,11 +9,13 @@ log, _ = setup(sm.log[0], sm.threads)
 task = sm.wildcards.task
 requests, _ = io.read_table(sm.input.samples, io.SAMPLES)
 scores, _ = io.read_table(sm.input.scores, io.SCORES)
+sources, _ = io.read_table(sm.input.sources, io.LATENTS)
 if task == "generation":
     table = tasks.score_generation(requests, scores, BINARY)
 elif task == "manipulation":
-    sources, _ = io.read_table(sm.input.latents, io.LATENTS)
     table = tasks.score_manipulation(requests, scores, sources, BINARY, sm.params.heldout)
+elif task in ("flip", "flip_real"):
+    table = tasks.score_flips(requests, scores, sources, BINARY)
 else:
     table = tasks.score_gradual(requests, scores, sm.params.tasks["gradual"]["attribute"])
 io.write_table(sm.output.metrics, table, io.METRICS)

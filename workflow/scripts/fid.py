@@ -1,4 +1,4 @@
-"""FID of generated images and of VAE reconstructions against real test images."""
+"""FID of each sample set (and of VAE reconstructions) against the real test images."""
 
 from pathlib import Path
 
@@ -15,17 +15,20 @@ log, _ = setup(sm.log[0], sm.threads)
 df, _ = io.read_table(sm.input.table, io.DATASET)
 test = df[df["split"] == "test"]
 real = io.read_images(test["image_path"], Path(sm.input.table).parent)
-gen_df, _ = io.read_table(sm.input.generated, io.SAMPLES)
-generated = io.read_images(gen_df["image_path"], Path(sm.input.generated).parent)
-recon = reconstruct(ImageVAE.load(sm.input.vae), real)
+sets = {}
+for path in sm.input.samples:
+    samples, _ = io.read_table(path, io.SAMPLES)
+    sets[Path(path).stem] = io.read_images(samples["image_path"], Path(path).parent)
+if sm.params.reconstruct:
+    sets["reconstruction"] = reconstruct(ImageVAE.load(sm.input.backbone), real)
 backends = [ClassifierFeatures(AttributeClassifier.load(sm.input.classifier))]
 if sm.params.inception:
     backends.append(TorchScriptFeatures(sm.params.inception))
 rows = [
     {"features": b.name, "images": name, "fid": fid(real, imgs, b), "n": len(imgs)}
     for b in backends
-    for name, imgs in [("generated", generated), ("reconstructed", recon)]
+    for name, imgs in sets.items()
 ]
 table = pd.DataFrame(rows)
 io.write_table(sm.output.metrics, table, io.METRICS)
-log.info("FID:\n%s", table.to_string())
+log.info("FID vs %d real test images:\n%s", len(real), table.to_string())

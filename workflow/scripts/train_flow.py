@@ -4,22 +4,21 @@ import numpy as np
 import pandas as pd
 
 from plugen import PluGeN, io
-from plugen.data.shapes import ATTRIBUTES
-from plugen.runtime import setup
+from plugen.runtime import import_object, setup
 
 sm = snakemake  # noqa: F821
 log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
 df, z = io.read_table(sm.input.latents, io.LATENTS)
-c, t = sm.params.cfg, sm.params.cfg["train"]
+c, t, kinds = sm.params.cfg, sm.params.cfg["train"], dict(import_object(sm.params.labels))
 keep = df["split"].isin(["train", "val"]).to_numpy()
-y = df.loc[keep, list(ATTRIBUTES)].to_numpy(dtype=np.float32, copy=True)
+y = df.loc[keep, list(kinds)].to_numpy(dtype=np.float32, copy=True)
 hide = np.random.default_rng(sm.params.seed).random(y.shape) >= c["label_fraction"]
 y[hide] = np.nan
 log.info("training on %d latents, %.1f%% of labels hidden", keep.sum(), 100 * hide.mean())
 model = PluGeN(
     z.shape[1],
-    list(ATTRIBUTES),
-    ATTRIBUTES,
+    list(kinds),
+    kinds,
     n_couplings=c["n_couplings"],
     n_layers=c["n_layers"],
     hidden=c["hidden"],

@@ -1,0 +1,100 @@
+"""The GAN protocol's labels: sample latents, decode, let the external classifier label them.
+
+A decoder-only backbone has no labelled latents, so PluGeN trains on ``(z, classifier(G(z)))``
+(paper Section 4.1, StyleGAN on FFHQ). Binary attributes get hard labels (probability > 0.5)
+and keep their probability in ``prob_<attr>``; continuous ones get the predicted value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from plugen.evaluate.metrics import image_error
+from plugen.train import split_indices
+
+Images = np.ndarray
+
+
+def label_latents(
+    z: np.ndarray,
+    decode: Callable[[np.ndarray], Images],
+    predict: Callable[[Images], pd.DataFrame],
+    kinds: Mapping[str, str],
+    val_fraction: float,
+    n_test: int,
+    seed: int,
+    batch_size: int = 1024,
+    progress: Callable[[int, int], None] | None = None,
+) -> pd.DataFrame:
+    """A latents table for ``z`` ``(n, d)``: ``id``, ``split`` (train/val/test: ``n_test``
+    test rows, then ``val_fraction`` of the rest as val, seeded), one label column per attribute
+    and ``prob_<attr>`` for binary ones. ``predict`` returns ``pred_<attr>`` columns."""
+    n = len(z)
+    if not 0 <= n_test < n:
+        raise ValueError(f"label_latents: n_test={n_test} must be in [0, {n}) for {n} latents")
+    preds = []
+    for lo in range(0, n, batch_size):
+        preds.append(predict(decode(z[lo : lo + batch_size])))
+        if progress:
+            progress(min(lo + batch_size, n), n)
+    pred = pd.concat(preds, ignore_index=True)
+    split = np.full(n, "train", dtype=object)
+    split[n - n_test :] = "test"
+    _, val = split_indices(n - n_test, val_fraction, seed)
+    split[val.numpy()] = "val"
+    table = pd.DataFrame({"id": [f"s{i:06d}" for i in range(n)], "split": split})
+    for attr, kind in kinds.items():
+        p = pred[f"pred_{attr}"].to_numpy(np.float32)
+        table[attr] = (p > 0.5).astype(np.float32) if kind == "binary" else p
+        if kind == "binary":
+            table[f"prob_{attr}"] = p
+    return table
+
+
+def label_balance(table: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
+    """Share of positives (binary) or mean/std (continuous) of each label: a log line that
+    shows whether the generator covers every attribute value."""
+    rows = []
+    for attr, kind in kinds.items():
+        v = table[attr].to_numpy(float)
+        rows.append(
+            {"attribute": attr, "kind": kind, "mean": float(v.mean()), "std": float(v.std())}
+        )
+    return pd.DataFrame(rows)
+
+
+def inverted_table(
+    real: pd.DataFrame, pred: pd.DataFrame, kinds: Mapping[str, str]
+) -> pd.DataFrame:
+    """Latents table rows for inverted real images: the classifier's labels of the
+    reconstructions as the attribute columns (what an edit can preserve) and the true labels
+    as ``true_<attr>``; split ``test`` (they are only ever edited)."""
+    table = pd.DataFrame({"id": real["id"].to_numpy(), "split": "test"})
+    for attr, kind in kinds.items():
+        p = pred[f"pred_{attr}"].to_numpy(np.float32)
+        table[attr] = (p > 0.5).astype(np.float32) if kind == "binary" else p
+        table[f"true_{attr}"] = real[attr].to_numpy(np.float32)
+    return table
+
+
+def inversion_report(
+    real: Images,
+    recon: Images,
+    real_table: pd.DataFrame,
+    pred: pd.DataFrame,
+    kinds: Mapping[str, str],
+) -> pd.DataFrame:
+    """Reconstruction error of inverted images and, per binary attribute, how often the
+    classifier reads the true label off the reconstruction (mean absolute error for continuous)."""
+    err = image_error(real, recon)
+    row: dict[str, float] = {"n": len(real), **err}
+    for attr, kind in kinds.items():
+        truth, p = real_table[attr].to_numpy(float), pred[f"pred_{attr}"].to_numpy(float)
+        if kind == "binary":
+            row[f"label_kept_{attr}"] = float(np.mean((p > 0.5) == (truth > 0.5)))
+        else:
+            row[f"abs_error_{attr}"] = float(np.mean(np.abs(p - truth)))
+    return pd.DataFrame([row])

@@ -1,0 +1,1 @@
+# molecules: RDKit-labelled SMILES, CharVAE backbone, continuous-label PluGeN (Figures 7-8).

@@ -1,0 +1,119 @@
+# shapes_gan: the paper's StyleGAN protocol (Table 1) on shapes. A decoder-only DCGAN is trained
+# on unlabelled images; sampled latents are decoded and labelled by the external classifier;
+# PluGeN trains on (z, labels); real images are edited through GAN inversion.
+SG = "shapes_gan"
+SGC = config["shapes_gan"]
+SG_TASKS = ["generation", "flip", "flip_real"]
+FLOW_LABELS[SG] = "plugen.data.shapes:ATTRIBUTES"
+IMAGE_BACKBONE[SG] = "gan"
+FIGURE_TASKS[SG] = ["flip", "flip_real", "inversion", "generation"]
+FID_SETS[SG] = ["generation", "flip", "flip_real", "inversion"]
+
+
+rule train_gan:
+    input:
+        table=rules.shapes_dataset.output.table,
+        images=rules.shapes_dataset.output.images,
+        lib=lib("backbones/dcgan.py", "nn.py"),
+    output:
+        model=out(SG, "models", "gan.pt"),
+        history=out(SG, "history", "gan.parquet"),
+    params:
+        cfg=SGC["gan"],
+        seed=config["seed"],
+        device=config["device"],
+    log:
+        logp(SG, "train_gan"),
+    benchmark:
+        bench(SG, "train_gan")
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=60,
+        gpu=1,
+    script:
+        "../workflow/scripts/train_gan.py"
+
+
+rule label_gan_samples:
+    input:
+        gan=rules.train_gan.output.model,
+        classifier=rules.train_classifier.output.model,
+        lib=lib("labelling.py"),
+    output:
+        latents=out(SG, "latents.parquet"),
+    params:
+        cfg=SGC["labelling"],
+        latent_dim=SGC["gan"]["latent_dim"],
+        seed=config["seed"],
+        device=config["device"],
+    log:
+        logp(SG, "label_gan_samples"),
+    benchmark:
+        bench(SG, "label_gan_samples")
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=15,
+        gpu=1,
+    script:
+        "../workflow/scripts/label_gan_samples.py"
+
+
+rule invert_real:
+    input:
+        table=rules.shapes_dataset.output.table,
+        images=rules.shapes_dataset.output.images,
+        gan=rules.train_gan.output.model,
+        classifier=rules.train_classifier.output.model,
+        lib=lib("backbones/inversion.py", "labelling.py"),
+    output:
+        latents=out(SG, "inverted.parquet"),
+        table=out(SG, "samples", "inversion.parquet"),
+        images=directory(out(SG, "samples", "inversion")),
+        metrics=out(SG, "metrics", "inversion.parquet"),
+    params:
+        cfg=SGC["inversion"],
+        seed=config["seed"],
+        device=config["device"],
+    log:
+        logp(SG, "invert_real"),
+    benchmark:
+        bench(SG, "invert_real")
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=30,
+        gpu=1,
+    script:
+        "../workflow/scripts/invert_real.py"
+
+
+rule gan_timing:
+    input:
+        plugin=out(SG, "models", "plugin.pt"),
+        history=out(SG, "history", "plugin.parquet"),
+        gan=rules.train_gan.output.model,
+        latents=rules.label_gan_samples.output.latents,
+        lib=lib("tasks.py"),
+    output:
+        metrics=out(SG, "metrics", "timing.parquet"),
+    params:
+        device=config["device"],
+    log:
+        logp(SG, "gan_timing"),
+    benchmark:
+        bench(SG, "gan_timing")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+        gpu=1,
+    script:
+        "../workflow/scripts/gan_timing.py"
+
+
+SUMMARY_TABLES[SG] = expand(
+    out(SG, "metrics", "{table}.parquet"), table=["flip", "flip_real", "generation", "inversion", "fid", "timing"]
+)
+FIGURES[SG] = out(SG, "figures")
