@@ -1,1 +1,232 @@
 # molecules: RDKit-labelled SMILES, CharVAE backbone, continuous-label PluGeN (Figures 7-8).
+#   molecules_fetch (MOSES csv out of the molsets wheel, unless data.csv names a user csv)
+#   -> molecules_dataset -> molecules_train_charvae -> molecules_latents -> train_flow
+#   -> molecules_generate -> molecules_evaluate, molecules_fcd; molecules_lead; molecules_figures
+M = "molecules"
+MC = config[M]
+FLOW_LABELS[M] = "plugen.data.molecules:LABELS"
+
+
+def molecules_csv(wildcards):
+    """The user's csv when data.csv is set, else the MOSES csv fetched from PyPI."""
+    return MC["data"]["csv"] or out(M, "data", "moses_train.csv.gz")
+
+
+rule molecules_fetch:
+    input:
+        meta=str(Path(workflow.basedir) / "config" / "moses_wheel.json"),
+    output:
+        csv=out(M, "data", "moses_train.csv.gz"),
+    params:
+        wheel_dir=out(M, "data", "wheel"),
+    log:
+        logp(M, "fetch"),
+    benchmark:
+        bench(M, "fetch")
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=15,
+    script:
+        "../workflow/scripts/molecules_fetch.py"
+
+
+rule molecules_dataset:
+    input:
+        csv=molecules_csv,
+        lib=lib("data/molecules.py"),
+    output:
+        table=out(M, "data", "dataset.parquet"),
+        report=out(M, "metrics", "labeling_report.parquet"),
+    params:
+        cfg=MC["data"],
+        seed=config["seed"],
+    log:
+        logp(M, "dataset"),
+    benchmark:
+        bench(M, "dataset")
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    script:
+        "../workflow/scripts/molecules_dataset.py"
+
+
+rule molecules_train_charvae:
+    input:
+        table=rules.molecules_dataset.output.table,
+        lib=lib("backbones/charvae.py", "train.py"),
+    output:
+        model=out(M, "models", "charvae.pt"),
+        history=out(M, "history", "charvae.parquet"),
+    params:
+        cfg=MC["charvae"],
+        seed=config["seed"],
+        device=config["device"],
+    log:
+        logp(M, "train_charvae"),
+    benchmark:
+        bench(M, "train_charvae")
+    # one thread: small GRUs on CPU gain little from a second thread (and lose a lot when the
+    # cores are shared), and the other core stays free for the rest of the DAG
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=120,
+        gpu=1,
+    script:
+        "../workflow/scripts/molecules_train_charvae.py"
+
+
+rule molecules_latents:
+    input:
+        table=rules.molecules_dataset.output.table,
+        charvae=rules.molecules_train_charvae.output.model,
+        lib=lib("backbones/charvae.py", "evaluate/chem.py"),
+    output:
+        latents=out(M, "latents.parquet"),
+        metrics=out(M, "metrics", "charvae.parquet"),
+    params:
+        n_eval=MC["charvae"]["n_eval"],
+        seed=config["seed"],
+        device=config["device"],
+    log:
+        logp(M, "latents"),
+    benchmark:
+        bench(M, "latents")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
+        gpu=1,
+    script:
+        "../workflow/scripts/molecules_latents.py"
+
+
+rule molecules_generate:
+    input:
+        plugin=out(M, "models", "plugin.pt"),
+        charvae=rules.molecules_train_charvae.output.model,
+        lib=lib("molecules_tasks.py", "model.py", "tasks.py", "backbones/charvae.py"),
+    output:
+        table=out(M, "samples", "generation.parquet"),
+    params:
+        cfg=MC["generation"],
+        seed=config["seed"],
+        device=config["device"],
+    log:
+        logp(M, "generate"),
+    benchmark:
+        bench(M, "generate")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
+        gpu=1,
+    script:
+        "../workflow/scripts/molecules_generate.py"
+
+
+rule molecules_evaluate:
+    input:
+        samples=rules.molecules_generate.output.table,
+        table=rules.molecules_dataset.output.table,
+        lib=lib("molecules_tasks.py", "evaluate/chem.py", "data/molecules.py"),
+    output:
+        scores=out(M, "scores", "generation.parquet"),
+        metrics=out(M, "metrics", "generation.parquet"),
+    log:
+        logp(M, "evaluate"),
+    benchmark:
+        bench(M, "evaluate")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    script:
+        "../workflow/scripts/molecules_evaluate.py"
+
+
+rule molecules_fcd:
+    input:
+        samples=rules.molecules_generate.output.table,
+        table=rules.molecules_dataset.output.table,
+        lib=lib("molecules_tasks.py", "evaluate/chem.py", "evaluate/fid.py"),
+    output:
+        metrics=out(M, "metrics", "fcd.parquet"),
+    params:
+        cfg=MC["fcd"],
+        seed=config["seed"],
+    log:
+        logp(M, "fcd"),
+    benchmark:
+        bench(M, "fcd")
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=20,
+    script:
+        "../workflow/scripts/molecules_fcd.py"
+
+
+rule molecules_lead:
+    input:
+        plugin=out(M, "models", "plugin.pt"),
+        charvae=rules.molecules_train_charvae.output.model,
+        table=rules.molecules_dataset.output.table,
+        lib=lib("molecules_tasks.py", "model.py", "backbones/charvae.py", "evaluate/chem.py"),
+    output:
+        samples=out(M, "samples", "lead_optimization.parquet"),
+        metrics=out(M, "metrics", "lead_optimization.parquet"),
+    params:
+        cfg=MC["lead_optimization"],
+        seed=config["seed"],
+        device=config["device"],
+    log:
+        logp(M, "lead_optimization"),
+    benchmark:
+        bench(M, "lead_optimization")
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+        gpu=1,
+    script:
+        "../workflow/scripts/molecules_lead.py"
+
+
+rule molecules_figures:
+    input:
+        table=rules.molecules_dataset.output.table,
+        samples=rules.molecules_generate.output.table,
+        scores=rules.molecules_evaluate.output.scores,
+        lead=rules.molecules_lead.output.metrics,
+        lib=lib("molecules_figures.py"),
+    output:
+        figures=report(
+            directory(out(M, "figures")),
+            patterns=["{name}.png"],
+            category="Figures",
+            subcategory=M,
+            caption="../report/molecules_figures.rst",
+        ),
+    params:
+        attribute=MC["lead_optimization"]["attribute"],
+    log:
+        logp(M, "figures"),
+    benchmark:
+        bench(M, "figures")
+    threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=5,
+    script:
+        "../workflow/scripts/molecules_figures.py"
+
+
+SUMMARY_TABLES[M] = expand(
+    out(M, "metrics", "{table}.parquet"),
+    table=["labeling_report", "charvae", "generation", "fcd", "lead_optimization"],
+)
+FIGURES[M] = out(M, "figures")

@@ -27,6 +27,8 @@ import pandas as pd
 log = logging.getLogger(__name__)
 
 PROPERTIES = ("logP", "TPSA", "SAS")
+# PluGeN's label kinds (the workflow's FLOW_LABELS names this dict)
+LABELS = {p: "continuous" for p in PROPERTIES}
 DEFAULT_WHEEL_META = Path(__file__).resolve().parents[2] / "config" / "moses_wheel.json"
 _SMILES_COLUMNS = ("SMILES", "smiles", "Smiles")
 

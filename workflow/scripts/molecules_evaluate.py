@@ -1,0 +1,20 @@
+"""Measure the generated molecules' properties (RDKit) and score each target group."""
+
+import numpy as np
+
+from plugen import io
+from plugen.evaluate.chem import property_frame
+from plugen.molecules_tasks import score_generation
+from plugen.runtime import setup
+
+sm = snakemake  # noqa: F821
+log, _ = setup(sm.log[0], sm.threads)
+samples, _ = io.read_table(sm.input.samples, io.SAMPLES)
+data, _ = io.read_table(sm.input.table, io.DATASET)
+measured = property_frame(samples["smiles"].tolist(), processes=sm.threads)
+scores = measured.astype(np.float32)
+scores.insert(0, "sample_id", samples["sample_id"])
+io.write_table(sm.output.scores, scores, io.SCORES)
+metrics = score_generation(samples, measured, data)
+log.info("generation:\n%s", metrics.to_string())
+io.write_table(sm.output.metrics, metrics, io.METRICS)

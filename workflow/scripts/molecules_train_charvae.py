@@ -1,0 +1,31 @@
+"""Train the CharVAE backbone on the train split (val split for early stopping)."""
+
+from plugen import io
+from plugen.backbones.charvae import fit_charvae
+from plugen.runtime import setup
+from plugen.train import History, TrainConfig
+
+sm = snakemake  # noqa: F821
+log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+df, _ = io.read_table(sm.input.table, io.DATASET)
+c, t = dict(sm.params.cfg), sm.params.cfg["train"]
+cfg = TrainConfig(
+    epochs=t["epochs"],
+    batch_size=t["batch_size"],
+    lr=t["lr"],
+    patience=t["patience"],
+    lr_schedule="none",
+    seed=sm.params.seed,
+)
+arch = ["representation", "embed_dim", "hidden_dim", "latent_dim", "n_layers", "beta"]
+model, hist = fit_charvae(
+    df.loc[df["split"] == "train", "smiles"].tolist(),
+    cfg,
+    {k: c[k] for k in [*arch, "word_dropout"]},
+    device,
+    val_smiles=df.loc[df["split"] == "val", "smiles"].tolist(),
+    kl_anneal_epochs=c["kl_anneal_epochs"],
+    history=History("charvae", log),
+)
+model.save(sm.output.model)
+io.write_table(sm.output.history, hist.to_frame(), io.HISTORY)
