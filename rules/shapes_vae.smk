@@ -27,8 +27,31 @@ rule train_vae:
         bench(SV, "train_vae")
     threads: 2
     resources:
-        mem_mb=4000,
-        runtime=60,
+        # Measured on the default config, 2 CPUs (benchmarks/runs/shapes_vae/train_vae.tsv):
+        # 173 s and 0.63 GB peak RSS for (12000 + 1500) 32x32 images x 20 epochs. Scaled to the
+        # config: 2 GB (torch, CUDA context) + 15 B per image pixel (uint8 copies); 6e-7 s per
+        # image pixel and epoch, x2 margin (a GPU is far faster); both grow with each retry.
+        mem_mb=lambda wc, attempt: attempt
+        * (
+            2000
+            + 15
+            * (config["shapes"]["data"]["n_pretrain"] + config["shapes"]["data"]["n_val"])
+            * config["shapes"]["data"]["size"] ** 2
+            // 1_000_000
+        ),
+        runtime=lambda wc, attempt: attempt
+        * max(
+            15,
+            5
+            + int(
+                2
+                * 6e-7
+                * (config["shapes"]["data"]["n_pretrain"] + config["shapes"]["data"]["n_val"])
+                * config["shapes"]["data"]["size"] ** 2
+                * SVC["vae"]["train"]["epochs"]
+                / 60
+            ),
+        ),
         gpu=1,
     script:
         "../workflow/scripts/train_vae.py"
@@ -50,8 +73,37 @@ rule extract_latents:
         bench(SV, "extract_latents")
     threads: 2
     resources:
-        mem_mb=3000,
-        runtime=10,
+        # Measured on the default config, 2 CPUs: 6.8 s and 0.54 GB peak RSS for 11500 32x32
+        # labelled images. Scaled like train_vae: 2 GB + 15 B per image pixel; 3.2e-7 s per image
+        # pixel, x2 margin; both grow with each retry.
+        mem_mb=lambda wc, attempt: attempt
+        * (
+            2000
+            + 15
+            * (
+                config["shapes"]["data"]["n_train"]
+                + config["shapes"]["data"]["n_val"]
+                + config["shapes"]["data"]["n_test"]
+            )
+            * config["shapes"]["data"]["size"] ** 2
+            // 1_000_000
+        ),
+        runtime=lambda wc, attempt: attempt
+        * max(
+            10,
+            5
+            + int(
+                2
+                * 3.2e-7
+                * (
+                    config["shapes"]["data"]["n_train"]
+                    + config["shapes"]["data"]["n_val"]
+                    + config["shapes"]["data"]["n_test"]
+                )
+                * config["shapes"]["data"]["size"] ** 2
+                / 60
+            ),
+        ),
         gpu=1,
     script:
         "../workflow/scripts/extract_latents.py"
