@@ -15,7 +15,8 @@ import pandas as pd
 
 from plugen.data.molecules import PROPERTIES
 from plugen.evaluate.chem import (
-    fcd,
+    canonicalize,
+    fcd_groups,
     novelty,
     property_frame,
     tanimoto_to_seed,
@@ -55,6 +56,20 @@ def generation_requests(
     return frame.astype({f"target_{p}": np.float32 for p in PROPERTIES})
 
 
+def decoded_labels(
+    decode: Callable[[np.ndarray], list[str]], z: np.ndarray, processes: int = 1
+) -> pd.DataFrame:
+    """Properties of the molecules the backbone decodes from latents ``z: (n, d)``.
+
+    Returns the aligned :func:`plugen.evaluate.chem.property_frame` (``valid``, logP, TPSA,
+    SAS; NaN where the decoding is not a valid molecule, i.e. an unknown label for PluGeN).
+    Training the flow on these labels (as the paper labels StyleGAN samples by what the
+    generator draws) ties each label coordinate to what the decoder produces, not to the
+    molecule that was encoded, which the backbone reconstructs only approximately.
+    """
+    return property_frame(decode(np.asarray(z, dtype=np.float32)), processes)
+
+
 def score_generation(
     samples: pd.DataFrame,
     measured: pd.DataFrame,
@@ -72,7 +87,7 @@ def score_generation(
     ``shift_vs_unconditional`` (the same with the unconditional samples' mean as the start).
     """
     train = dataset[dataset["split"] == "train"]
-    train_smiles = train["smiles"].tolist()
+    train_smiles = {c for c in canonicalize(train["smiles"].tolist()) if c is not None}
     base = {p: float(train[p].mean()) for p in PROPERTIES}
     uncond = samples["group"] == UNCONDITIONAL
     base_gen = {
@@ -126,12 +141,11 @@ def fcd_table(
     (row ``held-out``). Columns: ``group``, ``fcd``, ``fcd_n_generated``, ``fcd_n_removed``
     (invalid SMILES filtered out first), ``fcd_note``.
     """
-    rows = []
-    for name, part in samples.groupby("group", sort=False):
-        rows.append({"group": name, **fcd(part["smiles"].tolist(), reference, device=device)})
+    groups = {name: part["smiles"].tolist() for name, part in samples.groupby("group", sort=False)}
     if baseline is not None:
-        rows.append({"group": "held-out", **fcd(list(baseline), reference, device=device)})
-    return pd.DataFrame(rows)
+        groups["held-out"] = list(baseline)
+    rows = fcd_groups(groups, reference, device=device)
+    return pd.DataFrame([{"group": name, **row} for name, row in rows.items()])
 
 
 def lead_optimization(

@@ -83,19 +83,20 @@ rule molecules_latents:
     input:
         table=rules.molecules_dataset.output.table,
         charvae=rules.molecules_train_charvae.output.model,
-        lib=lib("backbones/charvae.py", "evaluate/chem.py"),
+        lib=lib("backbones/charvae.py", "evaluate/chem.py", "molecules_tasks.py"),
     output:
         latents=out(M, "latents.parquet"),
         metrics=out(M, "metrics", "charvae.parquet"),
     params:
         n_eval=MC["charvae"]["n_eval"],
+        labels=MC["plugin_labels"],
         seed=config["seed"],
         device=config["device"],
     log:
         logp(M, "latents"),
     benchmark:
         bench(M, "latents")
-    threads: 1
+    threads: 2
     resources:
         mem_mb=2000,
         runtime=15,
@@ -140,7 +141,7 @@ rule molecules_evaluate:
         logp(M, "evaluate"),
     benchmark:
         bench(M, "evaluate")
-    threads: 1
+    threads: 2
     resources:
         mem_mb=2000,
         runtime=15,
@@ -229,4 +230,4 @@ SUMMARY_TABLES[M] = expand(
     out(M, "metrics", "{table}.parquet"),
     table=["labeling_report", "charvae", "generation", "fcd", "lead_optimization"],
 )
-FIGURES[M] = out(M, "figures")
+FIGURES[M] = [out(M, "figures")]

@@ -81,3 +81,19 @@ def test_fcd_is_nan_with_a_reason_when_it_cannot_be_computed(monkeypatch):
 def test_generation_metrics_row():
     row = generation_metrics(["CCO", "CCO", "CCN", "bad("], ["CCO"])
     assert row == {"n": 4, "validity": 0.75, "uniqueness": pytest.approx(2 / 3), "novelty": 0.5}
+
+
+def test_fcd_groups_embed_the_reference_once(monkeypatch):
+    from plugen.evaluate import chem
+
+    calls = []
+
+    def fake_features(smiles, device="cpu", batch_size=512):
+        calls.append(len(smiles))
+        return np.array([[len(s), s.count("C")] for s in smiles], dtype=float)
+
+    monkeypatch.setattr(chem, "chemnet_features", fake_features)
+    rows = chem.fcd_groups({"a": REF[:4] + ["bad("], "b": REF}, REF)
+    assert calls == [len(REF), 4, len(REF)]  # reference once, then each group
+    assert rows["b"]["fcd"] == pytest.approx(0.0, abs=1e-6)
+    assert (rows["a"]["fcd_n_generated"], rows["a"]["fcd_n_removed"]) == (4, 1)

@@ -73,6 +73,10 @@ def test_tiny_molecules_run_writes_every_table(run):
     assert report.loc[0, "n_valid"] == len(data) and report.loc[0, "n_input"] == n_parsed + 3
     lat, z = io.read_table(res / "latents.parquet", io.LATENTS)
     assert z.shape == (len(data), 8) and set(PROPERTIES) <= set(lat.columns)
+    # default: PluGeN learns the properties of the decoded molecules; the data's are kept
+    assert np.allclose(lat["data_logP"], data["logP"])
+    vae, _ = io.read_table(res / "metrics" / "charvae.parquet", io.METRICS)
+    assert vae.loc[0, "labels"] == "decoded" and 0 <= vae.loc[0, "decoded_validity"] <= 1
     gen, zg = io.read_table(res / "samples" / "generation.parquet", io.SAMPLES)
     assert gen["group"].nunique() == 10 and len(gen) == 60 and zg.shape == (60, 8)
     metrics, _ = io.read_table(res / "metrics" / "generation.parquet", io.METRICS)

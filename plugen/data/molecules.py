@@ -210,19 +210,29 @@ def _label_chunk(chunk: Sequence[str]) -> list[tuple[str | None, float, float, f
 
 
 def compute_properties(
-    smiles: Sequence[str], processes: int = 1, progress: bool = False, chunk_size: int = 256
+    smiles: Sequence[str],
+    processes: int = 1,
+    progress: bool = False,
+    chunk_size: int | None = None,
 ) -> pd.DataFrame:
     """RDKit properties of each SMILES, aligned with the input (NaN where it does not parse).
 
     Returns columns ``canonical`` (str or None), ``logP`` (Crippen), ``TPSA`` (Ertl, A^2) and
     ``SAS`` (Ertl-Schuffenhauer synthetic accessibility, 1 easy .. 10 hard), float32.
-    ``processes`` > 1 labels chunks in a multiprocessing pool (order preserved).
+    ``processes`` > 1 labels chunks in a multiprocessing pool (order preserved). The pool is
+    forked once after the SA_Score fragment table is loaded, so workers import nothing per
+    task; ``chunk_size`` (default: about 16 chunks per process, 64..4096 molecules) keeps the
+    per-task overhead (pickling, queue round trips) negligible next to RDKit's work.
     """
     if processes < 1:
         raise ValueError(f"processes must be >= 1, got {processes}")
     smiles = list(smiles)
+    if chunk_size is None:
+        chunk_size = min(4096, max(64, -(-len(smiles) // (16 * processes))))
     chunks = [smiles[i : i + chunk_size] for i in range(0, len(smiles), chunk_size)]
     _sascorer()
+    from rdkit.Chem import Crippen, rdMolDescriptors  # noqa: F401 - imported before the fork
+
     bar = None
     if progress:
         from tqdm.auto import tqdm

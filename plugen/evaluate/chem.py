@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -45,15 +45,17 @@ def uniqueness(smiles: Sequence[str]) -> float:
     return len(_unique_valid(smiles)) / n_valid if n_valid else float("nan")
 
 
-def novelty(smiles: Sequence[str], training_smiles: Sequence[str]) -> float:
+def novelty(smiles: Sequence[str], training_smiles: Sequence[str] | set[str]) -> float:
     """Fraction of the distinct valid generated molecules absent from the training set.
 
-    Both sides are canonicalized, so differently written SMILES of one molecule match.
+    Both sides are canonicalized, so differently written SMILES of one molecule match; a
+    ``set`` is taken as already canonical (pass one to score many groups against a large set).
     """
     generated = _unique_valid(smiles)
     if not generated:
         return float("nan")
-    return len(generated - _unique_valid(training_smiles)) / len(generated)
+    known = training_smiles if isinstance(training_smiles, set) else _unique_valid(training_smiles)
+    return len(generated - known) / len(generated)
 
 
 def target_shift(values: np.ndarray, dataset_mean: float, target: float) -> float:
@@ -113,29 +115,46 @@ def fcd(
     computed: ``fcd-torch`` missing or fewer than 2 valid molecules on a side, the reason in
     ``fcd_note``), ``fcd_n_generated`` (valid ones used) and ``fcd_n_removed``.
     """
-    gen_ok = [s for s in generated if mol_from_smiles(s) is not None]
+    return fcd_groups({"": generated}, reference, device, batch_size)[""]
+
+
+def fcd_groups(
+    groups: Mapping[str, Sequence[str]],
+    reference: Sequence[str],
+    device: str = "cpu",
+    batch_size: int = 512,
+) -> dict[str, dict[str, float | int | str]]:
+    """:func:`fcd` of several generated sets against one reference (its ChemNet features are
+    computed once). Returns ``{group: fcd row}``."""
     ref_ok = [s for s in reference if mol_from_smiles(s) is not None]
-    out: dict[str, float | int | str] = {
-        "fcd": float("nan"),
-        "fcd_n_generated": len(gen_ok),
-        "fcd_n_removed": len(generated) - len(gen_ok),
-        "fcd_note": "",
-    }
-    if out["fcd_n_removed"]:
-        log.info("FCD: removed %d invalid generated SMILES", out["fcd_n_removed"])
     if len(reference) != len(ref_ok):
         log.warning("FCD: removed %d invalid reference SMILES", len(reference) - len(ref_ok))
-    if min(len(gen_ok), len(ref_ok)) < 2:
-        out["fcd_note"] = "fewer than 2 valid molecules"
-    else:
-        try:
-            feats = [chemnet_features(s, device, batch_size) for s in (gen_ok, ref_ok)]
-        except ImportError as err:
-            out["fcd_note"] = f"fcd-torch unavailable ({err}); pip install fcd-torch"
-        else:
-            out["fcd"] = fid_from_features(*feats)
-    if out["fcd_note"]:
-        log.warning("FCD is NaN: %s", out["fcd_note"])
+    ref_feats, note = None, ""
+    out = {}
+    for name, generated in groups.items():
+        gen_ok = [s for s in generated if mol_from_smiles(s) is not None]
+        row: dict[str, float | int | str] = {
+            "fcd": float("nan"),
+            "fcd_n_generated": len(gen_ok),
+            "fcd_n_removed": len(generated) - len(gen_ok),
+            "fcd_note": note,
+        }
+        if row["fcd_n_removed"]:
+            log.info("FCD %s: removed %d invalid generated SMILES", name, row["fcd_n_removed"])
+        if not note and min(len(gen_ok), len(ref_ok)) < 2:
+            row["fcd_note"] = "fewer than 2 valid molecules"
+        elif not note:
+            try:
+                if ref_feats is None:
+                    ref_feats = chemnet_features(ref_ok, device, batch_size)
+                gen_feats = chemnet_features(gen_ok, device, batch_size)
+            except ImportError as err:
+                note = row["fcd_note"] = f"fcd-torch unavailable ({err}); pip install fcd-torch"
+            else:
+                row["fcd"] = fid_from_features(gen_feats, ref_feats)
+        if row["fcd_note"]:
+            log.warning("FCD %s is NaN: %s", name, row["fcd_note"])
+        out[name] = row
     return out
 
 

@@ -1,20 +1,33 @@
-"""Encode every molecule to its posterior mean; report reconstruction and prior validity."""
+"""Encode every molecule to its posterior mean; label it (data or decoded molecule's properties);
+report reconstruction, prior validity and how well decodings keep the properties."""
 
+import numpy as np
 import pandas as pd
 
 from plugen import io
 from plugen.backbones.charvae import CharVAE, charvae_report
+from plugen.data.molecules import PROPERTIES
+from plugen.molecules_tasks import decoded_labels
 from plugen.runtime import setup
 
 sm = snakemake  # noqa: F821
-log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+log, device = setup(sm.log[0], 1, sm.params.device, getattr(sm.resources, "gpu", 0))
 vae = CharVAE.load(sm.input.charvae, device)
 df, _ = io.read_table(sm.input.table, io.DATASET)
 z = vae.encode_smiles(df["smiles"].tolist())
-io.write_table(sm.output.latents, df.drop(columns="smiles"), io.LATENTS, z)
+dec = decoded_labels(vae.decode_latents, z, processes=sm.threads)
+row = {"representation": vae.config.representation, "labels": sm.params.labels}
+row["decoded_validity"] = float(dec["valid"].mean())
+for p in PROPERTIES:
+    ok = dec["valid"].to_numpy()
+    row[f"decoded_corr_{p}"] = float(np.corrcoef(df[p][ok], dec[p][ok])[0, 1])
+table = df.drop(columns="smiles")
+if sm.params.labels == "decoded":
+    table = table.rename(columns={p: f"data_{p}" for p in PROPERTIES})
+    table[list(PROPERTIES)] = dec[list(PROPERTIES)].astype(np.float32).to_numpy()
+io.write_table(sm.output.latents, table, io.LATENTS, z)
 test = df.loc[df["split"] == "test", "smiles"]
 test = test.sample(min(sm.params.n_eval, len(test)), random_state=sm.params.seed).tolist()
-row = charvae_report(vae, test, n_prior=sm.params.n_eval, seed=sm.params.seed)
-row = {"representation": vae.config.representation, "n_heldout": len(test), **row}
+row.update(charvae_report(vae, test, n_prior=sm.params.n_eval, seed=sm.params.seed))
 log.info("CharVAE: %s", row)
 io.write_table(sm.output.metrics, pd.DataFrame([row]), io.METRICS)
