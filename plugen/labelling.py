@@ -26,12 +26,17 @@ def label_latents(
     val_fraction: float,
     n_test: int,
     seed: int,
+    min_confidence: float = 0.5,
     batch_size: int = 1024,
     progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """A latents table for ``z`` ``(n, d)``: ``id``, ``split`` (train/val/test: ``n_test``
     test rows, then ``val_fraction`` of the rest as val, seeded), one label column per attribute
-    and ``prob_<attr>`` for binary ones. ``predict`` returns ``pred_<attr>`` columns."""
+    and ``prob_<attr>`` for binary ones. ``predict`` returns ``pred_<attr>`` columns.
+    A binary label whose probability is within ``min_confidence`` of neither 0 nor 1
+    (``max(p, 1 - p) < min_confidence``) is unknown (NaN): PluGeN treats it as missing."""
+    if not 0.5 <= min_confidence < 1:
+        raise ValueError(f"label_latents: min_confidence must be in [0.5, 1), got {min_confidence}")
     n = len(z)
     if not 0 <= n_test < n:
         raise ValueError(f"label_latents: n_test={n_test} must be in [0, {n}) for {n} latents")
@@ -48,20 +53,29 @@ def label_latents(
     table = pd.DataFrame({"id": [f"s{i:06d}" for i in range(n)], "split": split})
     for attr, kind in kinds.items():
         p = pred[f"pred_{attr}"].to_numpy(np.float32)
-        table[attr] = (p > 0.5).astype(np.float32) if kind == "binary" else p
         if kind == "binary":
-            table[f"prob_{attr}"] = p
+            label = (p > 0.5).astype(np.float32)
+            label[np.maximum(p, 1 - p) < min_confidence] = np.nan
+            table[attr], table[f"prob_{attr}"] = label, p
+        else:
+            table[attr] = p
     return table
 
 
 def label_balance(table: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
-    """Share of positives (binary) or mean/std (continuous) of each label: a log line that
-    shows whether the generator covers every attribute value."""
+    """Share of positives (binary) or mean/std (continuous) of each label and the share left
+    unknown: a log table that shows whether the generator covers every attribute value."""
     rows = []
     for attr, kind in kinds.items():
         v = table[attr].to_numpy(float)
         rows.append(
-            {"attribute": attr, "kind": kind, "mean": float(v.mean()), "std": float(v.std())}
+            {
+                "attribute": attr,
+                "kind": kind,
+                "mean": float(np.nanmean(v)),
+                "std": float(np.nanstd(v)),
+                "unknown": float(np.isnan(v).mean()),
+            }
         )
     return pd.DataFrame(rows)
 

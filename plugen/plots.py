@@ -40,15 +40,44 @@ def task_figure(
     n_rows: int = 12,
     n_cols: int = 10,
 ) -> Path:
-    """One row per generation group or per source image (the source first when ``originals``
-    maps source ids to images), from a samples table whose images lie under ``root``."""
-    key = "source_id" if "source_id" in samples and samples["source_id"].notna().any() else "group"
-    groups = list(samples.groupby(key, sort=True))[:n_rows]
+    """A grid of a task's images (under ``root``). Gradual tasks (a ``step`` column): one row per
+    source, the source first when ``originals`` maps source ids to images. Other tasks: one row
+    per group (combination or requested edit); with sources and ``originals``, the row shows
+    source/edited pairs side by side."""
+    gradual = "step" in samples and samples["step"].notna().any()
+    has_sources = "source_id" in samples and samples["source_id"].notna().any()
+    key = "source_id" if gradual else "group"
     rows, labels = [], []
-    for name, group in groups:
-        row = io.read_images(group["image_path"].head(n_cols), root)
-        if key == "source_id" and originals is not None:
-            row = np.concatenate([originals([str(name)]), row])
+    for name, group in list(samples.groupby(key, sort=True))[:n_rows]:
+        if gradual or not (has_sources and originals):
+            row = io.read_images(group["image_path"].head(n_cols), root)
+            if gradual and originals is not None:
+                row = np.concatenate([originals([str(name)]), row])
+        else:
+            group = group.head(n_cols // 2)
+            edited = io.read_images(group["image_path"], root)
+            source = originals([str(s) for s in group["source_id"]])
+            row = np.stack([source, edited], axis=1).reshape(-1, *edited.shape[1:])
         rows.append(row)
         labels.append(str(name)[:14])
     return image_grid(rows, labels, path)
+
+
+def history_plot(history: pd.DataFrame, columns: Sequence[str], path: str | Path, title: str):
+    """Line plot of per-epoch ``columns`` of a training history (matplotlib, Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.2), dpi=100)
+    for c in columns:
+        ax.plot(history["epoch"], history[c], marker="o", ms=3, label=c)
+    ax.set(xlabel="epoch", title=title)
+    ax.legend()
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -43,3 +43,11 @@ def import_object(spec: str) -> Any:
         return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError) as e:
         raise ValueError(f"cannot import {spec!r} (expected 'package.module:NAME'): {e}") from e
+
+
+def setup_job(job: Any) -> tuple[logging.Logger, torch.device]:
+    """:func:`setup` for a workflow script's ``snakemake`` object: its log, threads, the
+    ``device`` param (default cpu) and the ``gpu`` resource it was granted."""
+    params, resources = job.params, job.resources
+    device = params.get("device", "cpu") if hasattr(params, "get") else "cpu"
+    return setup(job.log[0], job.threads, device, getattr(resources, "gpu", 0))

@@ -74,13 +74,14 @@ def flip_requests(
     n_per_value: int,
     seed: int,
 ) -> pd.DataFrame:
-    """For every binary attribute and value v, ``n_per_value`` sources that do not have v,
+    """For every binary attribute and value v, ``n_per_value`` sources known not to have v,
     set to v (one attribute changed at a time, as in the paper's Table 1)."""
     rng = np.random.default_rng(seed)
     rows = []
     for a in binary:
         for v in (0.0, 1.0):
-            pool = np.flatnonzero(sources[a].to_numpy() != v)
+            known = sources[a].notna().to_numpy()
+            pool = np.flatnonzero(known & (sources[a].to_numpy() != v))
             pick = rng.choice(pool, size=min(n_per_value, len(pool)), replace=False)
             for i in sorted(pick):
                 src = sources.iloc[i]
@@ -265,7 +266,7 @@ def score_flips(
     for _, r in merged.iterrows():
         a, v = r["group"].split("=")
         pred = {x: float(r[f"pred_{x}"] > 0.5) for x in binary}
-        others = [pred[x] == r[x] for x in binary if x != a]
+        others = [pred[x] == r[x] for x in binary if x != a and not np.isnan(r[x])]
         rows.append(
             {
                 "attribute": a,

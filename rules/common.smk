@@ -31,7 +31,7 @@ def lib(*modules):
 
 # Each experiment's rules file registers what the summary reads and the figure folder it draws:
 #   SUMMARY_TABLES[exp] = [metrics parquet paths]   (results/<exp>/metrics/<table>.parquet)
-#   FIGURES[exp] = figure directory (an output of one of its rules, wrapped in report())
+#   FIGURES[exp] = [figure directories] (outputs of its rules, wrapped in report())
 SUMMARY_TABLES = {}
 FIGURES = {}
 
@@ -44,3 +44,9 @@ def sections():
 
 def all_outputs():
     return ["results/summary.md"]
+
+
+def per_attempt(amount):
+    """A resource that grows with each retry (attempt 1, 2, 3: x1, x2, x3), so a job that ran
+    out of memory or time on a cluster is resubmitted with more."""
+    return lambda wildcards, attempt: amount * attempt

@@ -37,8 +37,8 @@ rule sample:
         bench("{exp}", "sample_{task}")
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(10),
         gpu=1,
     script:
         "../workflow/scripts/sample.py"
@@ -59,8 +59,8 @@ rule score:
         bench("{exp}", "score_{task}")
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(10),
     script:
         "../workflow/scripts/score.py"
 
@@ -85,8 +85,8 @@ rule evaluate_task:
         bench("{exp}", "evaluate_{task}")
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=per_attempt(1000),
+        runtime=per_attempt(5),
     script:
         "../workflow/scripts/evaluate_task.py"
 
@@ -97,6 +97,8 @@ rule task_figures:
         images=rules.shapes_dataset.output.images,
         samples=lambda wc: expand(out(wc.exp, "samples", "{t}.parquet"), t=FIGURE_TASKS[wc.exp]),
         sample_images=lambda wc: expand(out(wc.exp, "samples", "{t}"), t=FIGURE_TASKS[wc.exp]),
+        latents=out("{exp}", "latents.parquet"),
+        backbone=lambda wc: out(wc.exp, "models", f"{IMAGE_BACKBONE[wc.exp]}.pt"),
         lib=lib("plots.py"),
     output:
         figures=report(
@@ -106,6 +108,8 @@ rule task_figures:
             subcategory="{exp}",
             caption="../report/figures.rst",
         ),
+    params:
+        backbone=lambda wc: IMAGE_BACKBONE[wc.exp],
     wildcard_constraints:
         exp=IMAGE_EXPS,
     log:
@@ -114,8 +118,8 @@ rule task_figures:
         bench("{exp}", "figures")
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=per_attempt(1000),
+        runtime=per_attempt(5),
     script:
         "../workflow/scripts/task_figures.py"
 
@@ -146,7 +150,7 @@ rule fid:
         bench("{exp}", "fid")
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(10),
     script:
         "../workflow/scripts/fid.py"

@@ -25,8 +25,8 @@ rule train_flow:
         bench("{exp}", "train_flow")
     threads: 2
     resources:
-        mem_mb=3000,
-        runtime=60,
+        mem_mb=per_attempt(3000),
+        runtime=per_attempt(60),
         gpu=1,
     script:
         "../workflow/scripts/train_flow.py"

@@ -4,7 +4,7 @@
 rule summary:
     input:
         metrics=lambda wc: [p for s in sections() for p in SUMMARY_TABLES[s]],
-        figures=lambda wc: [FIGURES[s] for s in sections() if s in FIGURES],
+        figures=lambda wc: [f for s in sections() for f in FIGURES.get(s, [])],
         lib=lib("summary.py", "reference"),
     output:
         summary=report("results/summary.md", category="Tables", caption="../report/summary.rst"),
@@ -16,7 +16,7 @@ rule summary:
         "benchmarks/runs/summary.tsv"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=per_attempt(1000),
+        runtime=per_attempt(5),
     script:
         "../workflow/scripts/summary.py"

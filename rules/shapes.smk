@@ -2,6 +2,10 @@
 SH = "shapes"
 SHC = config["shapes"]
 SUMMARY_TABLES[SH] = [out(SH, "metrics", "classifier.parquet")]
+# uint8 pixels of every rendered image (all splits + the classifier's set), for memory sizing
+SH_PIXELS_MB = (
+    sum(v for k, v in SHC["data"].items() if k.startswith("n_")) * SHC["data"]["size"] ** 2 * 3
+) // 1_000_000
 
 
 rule shapes_dataset:
@@ -19,8 +23,8 @@ rule shapes_dataset:
         bench(SH, "shapes_dataset")
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=per_attempt(1000 + 3 * SH_PIXELS_MB),  # images, PNG buffers, tables
+        runtime=per_attempt(10 + SH_PIXELS_MB // 20),
     script:
         "../workflow/scripts/shapes_dataset.py"
 
@@ -46,8 +50,8 @@ rule train_classifier:
         bench(SH, "train_classifier")
     threads: 2
     resources:
-        mem_mb=3000,
-        runtime=30,
+        mem_mb=per_attempt(2000 + 4 * SH_PIXELS_MB),
+        runtime=per_attempt(30 + SH_PIXELS_MB // 5),
         gpu=1,
     script:
         "../workflow/scripts/train_classifier.py"

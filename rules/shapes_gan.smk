@@ -28,8 +28,8 @@ rule train_gan:
         bench(SG, "train_gan")
     threads: 2
     resources:
-        mem_mb=3000,
-        runtime=60,
+        mem_mb=per_attempt(3000),
+        runtime=per_attempt(60),
         gpu=1,
     script:
         "../workflow/scripts/train_gan.py"
@@ -44,7 +44,6 @@ rule label_gan_samples:
         latents=out(SG, "latents.parquet"),
     params:
         cfg=SGC["labelling"],
-        latent_dim=SGC["gan"]["latent_dim"],
         seed=config["seed"],
         device=config["device"],
     log:
@@ -53,8 +52,8 @@ rule label_gan_samples:
         bench(SG, "label_gan_samples")
     threads: 2
     resources:
-        mem_mb=3000,
-        runtime=15,
+        mem_mb=per_attempt(3000),
+        runtime=per_attempt(15),
         gpu=1,
     script:
         "../workflow/scripts/label_gan_samples.py"
@@ -82,8 +81,8 @@ rule invert_real:
         bench(SG, "invert_real")
     threads: 2
     resources:
-        mem_mb=3000,
-        runtime=30,
+        mem_mb=per_attempt(3000),
+        runtime=per_attempt(30),
         gpu=1,
     script:
         "../workflow/scripts/invert_real.py"
@@ -106,14 +105,41 @@ rule gan_timing:
         bench(SG, "gan_timing")
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=5,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(5),
         gpu=1,
     script:
         "../workflow/scripts/gan_timing.py"
 
 
+rule gan_figures:
+    input:
+        gan=rules.train_gan.output.model,
+        history=rules.train_gan.output.history,
+        lib=lib("plots.py"),
+    output:
+        figures=report(
+            directory(out(SG, "gan_figures")),
+            patterns=["{name}.png"],
+            category="Figures",
+            subcategory=SG,
+            caption="../report/gan_figures.rst",
+        ),
+    params:
+        seed=config["seed"],
+    log:
+        logp(SG, "gan_figures"),
+    benchmark:
+        bench(SG, "gan_figures")
+    threads: 1
+    resources:
+        mem_mb=per_attempt(1000),
+        runtime=per_attempt(5),
+    script:
+        "../workflow/scripts/gan_figures.py"
+
+
 SUMMARY_TABLES[SG] = expand(
     out(SG, "metrics", "{table}.parquet"), table=["flip", "flip_real", "generation", "inversion", "fid", "timing"]
 )
-FIGURES[SG] = out(SG, "figures")
+FIGURES[SG] = [out(SG, "figures"), out(SG, "gan_figures")]

@@ -112,4 +112,4 @@ rule extract_latents:
 SUMMARY_TABLES[SV] = expand(
     out(SV, "metrics", "{table}.parquet"), table=["vae", *SV_TASKS, "fid"]
 )
-FIGURES[SV] = out(SV, "figures")
+FIGURES[SV] = [out(SV, "figures")]

@@ -10,6 +10,7 @@ from plugen.backbones.base import Backbone
 from plugen.backbones.dcgan import (
     DCGAN,
     GANConfig,
+    backbone_latents,
     decode_latents,
     fit_gan,
     invert_images,
@@ -119,3 +120,24 @@ def test_alternative_discriminators_train(options) -> None:
     gan, history = fit_gan(_squares(32), GANConfig(**{**TINY, **options, "r1_gamma": 1.0}))
     assert np.isfinite(history.to_frame().to_numpy()).all()
     assert decode_latents(gan, sample_latents(2, 8, seed=0)).shape == (2, 16, 16, 3)
+
+
+def test_mapping_network_makes_w_the_backbone_latent(tmp_path) -> None:
+    gan, _ = fit_gan(_squares(), GANConfig(**TINY, mapping_layers=2))
+    w = backbone_latents(gan, 32, seed=3)
+    z = torch.as_tensor(sample_latents(32, 8, seed=3))
+    with torch.no_grad():
+        direct = torch.sigmoid(gan.generator(z))  # synthesis(mapping(z))
+    assert torch.allclose(gan.decode(torch.as_tensor(w)), direct, atol=1e-5)
+    assert not np.allclose(w, z.numpy())  # decode takes w, not z
+    target = decode_latents(gan, w[:4])
+    res = invert_images(gan, target, steps=30, candidates=64)
+    assert res.z.shape == (4, 8)
+    recon = decode_latents(gan, res.z.numpy()).astype(float)
+    random = decode_latents(gan, backbone_latents(gan, 4, seed=9)).astype(float)
+    assert np.mean((recon - target) ** 2) < np.mean((random - target) ** 2)
+    gan.save(tmp_path / "g.pt")
+    again = DCGAN.load(tmp_path / "g.pt")
+    assert np.allclose(backbone_latents(again, 8, seed=3), w[:8], atol=1e-6)
+    with pytest.raises(ValueError, match="mapping_layers"):
+        GANConfig(mapping_layers=-1)

@@ -84,6 +84,29 @@ def test_metrics_are_real_numbers_in_range(tiny_run):
 
 
 @pytest.mark.slow
+def test_shapes_gan_protocol_outputs(tiny_run):
+    res = tiny_run / "results" / "shapes_gan"
+    lat, z = io.read_table(res / "latents.parquet", io.LATENTS)
+    assert z.shape == (400, 8) and (lat["split"] == "test").sum() == 40
+    assert {"prob_round", "round", "x_pos"} <= set(lat) and set(lat["round"]) <= {0.0, 1.0}
+    inv, zi = io.read_table(res / "inverted.parquet", io.LATENTS)
+    assert zi.shape == (6, 8) and {"true_round", "round"} <= set(inv)
+    flips, _ = io.read_table(res / "samples" / "flip_real.parquet", io.SAMPLES)
+    assert set(flips["source_id"]) <= set(inv["id"])
+    metrics = {p.stem: io.read_table(p, io.METRICS)[0] for p in (res / "metrics").glob("*")}
+    assert set(metrics) == {"flip", "flip_real", "generation", "inversion", "fid", "timing"}
+    for name in ("flip", "flip_real"):
+        mean = metrics[name].query("attribute == 'mean'").iloc[0]
+        assert 0 <= mean["accuracy"] <= 1 and 0 <= mean["preserved"] <= 1
+    assert set(metrics["fid"]["images"]) == {"generation", "flip", "flip_real", "inversion"}
+    assert 0 <= metrics["inversion"]["mse"].iloc[0] <= 1
+    assert (metrics["timing"]["flow_ms_per_image"] > 0).all()
+    hist, _ = io.read_table(res / "history" / "gan.parquet", io.HISTORY)
+    assert len(hist) == 1 and {"d_loss", "g_loss"} <= set(hist)
+    assert "## shapes_gan" in (tiny_run / "results" / "summary.md").read_text()
+
+
+@pytest.mark.slow
 def test_noop_rerun_schedules_nothing(tiny_run):
     proc = snakemake(tiny_run, "--configfile", "tiny.yaml", "-n")
     assert "Nothing to be done" in proc.stdout + proc.stderr

@@ -46,6 +46,9 @@ class GANConfig:
     ema_decay: exponential moving average of the generator weights used for decoding (0
     disables it); after training the generator's batch-norm statistics are re-estimated on
     ``bn_samples`` latents.
+    mapping_layers > 0 adds a StyleGAN-like mapping network ``w = mapping(z)`` (an MLP after
+    normalizing z): the backbone's latent space is then W (``decode`` takes w, inversion
+    returns w, prior samples are ``mapping(z)``), which tends to be less entangled than Z.
     """
 
     latent_dim: int = 32
@@ -64,6 +67,7 @@ class GANConfig:
     minibatch_std: bool = True
     ema_decay: float = 0.995
     bn_samples: int = 4096
+    mapping_layers: int = 0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -78,6 +82,8 @@ class GANConfig:
         for name in ("latent_dim", "image_size", "epochs", "batch_size", "r1_every", "bn_samples"):
             if getattr(self, name) < 1:
                 raise ValueError(f"GANConfig.{name} must be >= 1, got {getattr(self, name)}")
+        if self.mapping_layers < 0:
+            raise ValueError(f"GANConfig.mapping_layers must be >= 0, got {self.mapping_layers}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"GANConfig.ema_decay must be in [0, 1), got {self.ema_decay}")
         self.g_widths, self.d_widths = list(self.g_widths), list(self.d_widths)
@@ -116,14 +122,41 @@ def _replace_norm(net: nn.Module, spectral: bool) -> None:
             _replace_norm(layer, spectral)
 
 
+class PixelNorm(nn.Module):
+    """Scale each latent to unit root-mean-square (StyleGAN's input normalization)."""
+
+    def forward(self, z: Tensor) -> Tensor:
+        return z * torch.rsqrt(z.pow(2).mean(1, keepdim=True) + 1e-8)
+
+
+def mapping_network(dim: int, layers: int) -> nn.Sequential:
+    """``z (n, dim) -> w (n, dim)``: pixel norm, then ``layers`` x (linear, LeakyReLU 0.2)."""
+    mods: list[nn.Module] = [PixelNorm()]
+    for _ in range(layers):
+        mods += [nn.Linear(dim, dim), nn.LeakyReLU(0.2)]
+    return nn.Sequential(*mods)
+
+
 class DCGAN(nn.Module):
-    """Generator ``z (n, latent_dim) -> images (n, 3, S, S)`` plus its discriminator."""
+    """Generator ``z (n, latent_dim) -> images (n, 3, S, S)`` plus its discriminator.
+
+    With ``cfg.mapping_layers`` the generator is ``synthesis(mapping(z))`` and the backbone's
+    latent (what ``decode`` takes and PluGeN models) is ``w = mapping(z)``.
+    """
 
     def __init__(self, cfg: GANConfig) -> None:
         super().__init__()
         self.cfg = cfg
         self.latent_dim = cfg.latent_dim
-        self.generator = conv_decoder(cfg.latent_dim, cfg.g_widths, cfg.image_size, 3)
+        synthesis = conv_decoder(cfg.latent_dim, cfg.g_widths, cfg.image_size, 3)
+        if cfg.mapping_layers:
+            self.generator = nn.Sequential()
+            self.generator.add_module(
+                "mapping", mapping_network(cfg.latent_dim, cfg.mapping_layers)
+            )
+            self.generator.add_module("synthesis", synthesis)
+        else:
+            self.generator = synthesis
         width = cfg.d_widths[-1]
         self.discriminator = nn.Sequential(
             conv_encoder(3, cfg.d_widths, cfg.image_size, width),
@@ -134,22 +167,43 @@ class DCGAN(nn.Module):
         if cfg.d_norm != "batch":
             _replace_norm(self.discriminator, cfg.d_norm == "spectral")
 
+    @property
+    def synthesis(self) -> nn.Module:
+        return self.generator.synthesis if self.cfg.mapping_layers else self.generator
+
+    def prior_latents(self, z: Tensor) -> Tensor:
+        """The backbone latents of prior draws ``z ~ N(0, I)``: ``mapping(z)`` or ``z``."""
+        if not self.cfg.mapping_layers:
+            return z
+        self.generator.eval()
+        with torch.no_grad():
+            return self.generator.mapping(z)
+
     def decode(self, z: Tensor) -> Tensor:
-        """Latents ``(n, latent_dim)`` -> images ``(n, 3, S, S)`` in [0, 1] (eval mode, frozen)."""
+        """Latents ``(n, latent_dim)`` (w with a mapping network) -> images ``(n, 3, S, S)`` in
+        [0, 1] (eval mode, frozen)."""
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(
                 f"DCGAN.decode: z has shape {tuple(z.shape)}, expected (n, {self.latent_dim})"
             )
         self.generator.eval()
-        return torch.sigmoid(self.generator(z))
+        return torch.sigmoid(self.synthesis(z))
 
     def critic(self, x: Tensor) -> Tensor:
         """Discriminator logits ``(n,)`` for images ``(n, 3, S, S)`` in [0, 1]."""
         return self.discriminator(x * 2 - 1).squeeze(1)
 
     def invert(self, x: Tensor, **kwargs) -> InversionResult:
-        """GAN inversion of images ``(n, 3, S, S)`` in [0, 1]; ``kwargs`` go to :func:`invert`."""
-        return invert(self.decode, x, self.latent_dim, **kwargs)
+        """GAN inversion of images ``(n, 3, S, S)`` in [0, 1]; ``kwargs`` go to :func:`invert`.
+        The search runs over z (prior N(0, I)); with a mapping network the returned latents are
+        ``w = mapping(z)``, which ``decode`` takes."""
+        if not self.cfg.mapping_layers:
+            return invert(self.decode, x, self.latent_dim, **kwargs)
+        self.generator.eval()
+        res = invert(lambda z: torch.sigmoid(self.generator(z)), x, self.latent_dim, **kwargs)
+        device = next(self.parameters()).device
+        res.z = self.prior_latents(res.z.to(device)).cpu()
+        return res
 
     def encode(self, x: Tensor, **kwargs) -> Tensor:
         """Backbone encode = inversion: images ``(n, 3, S, S)`` -> z ``(n, latent_dim)``."""
@@ -293,6 +347,16 @@ def fit_gan(
 def sample_latents(n: int, latent_dim: int, seed: int) -> np.ndarray:
     """``n`` latents from the generator's prior ``N(0, I)``: float32 ``(n, latent_dim)``."""
     return torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed)).numpy()
+
+
+def backbone_latents(gan: DCGAN, n: int, seed: int, batch_size: int = 4096) -> np.ndarray:
+    """``n`` prior samples in the backbone's latent space (w with a mapping network, else z)."""
+    z = torch.as_tensor(sample_latents(n, gan.latent_dim, seed))
+    device = next(gan.parameters()).device
+    out = [
+        gan.prior_latents(z[i : i + batch_size].to(device)).cpu() for i in range(0, n, batch_size)
+    ]
+    return torch.cat(out).numpy().astype(np.float32)
 
 
 def decode_latents(gan: DCGAN, z: np.ndarray, batch_size: int = 256) -> np.ndarray:

@@ -2,10 +2,10 @@
 
 from plugen import io, tasks
 from plugen.data.shapes import BINARY
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, _ = setup(sm.log[0], sm.threads)
+log, _ = setup_job(sm)
 task = sm.wildcards.task
 requests, _ = io.read_table(sm.input.samples, io.SAMPLES)
 scores, _ = io.read_table(sm.input.scores, io.SCORES)

@@ -12,10 +12,10 @@ from plugen.backbones.image_vae import (
     latent_kl,
     reconstruction_quality,
 )
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+log, device = setup_job(sm)
 vae = ImageVAE.load(sm.input.vae, device)
 df, _ = io.read_table(sm.input.table, io.DATASET)
 df = df[df["split"] != "pretrain"].reset_index(drop=True)

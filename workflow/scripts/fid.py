@@ -8,10 +8,10 @@ from plugen import io
 from plugen.backbones.image_vae import ImageVAE, reconstruct
 from plugen.evaluate.classifier import AttributeClassifier
 from plugen.evaluate.fid import ClassifierFeatures, TorchScriptFeatures, fid
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, _ = setup(sm.log[0], sm.threads)
+log, _ = setup_job(sm)
 df, _ = io.read_table(sm.input.table, io.DATASET)
 test = df[df["split"] == "test"]
 real = io.read_images(test["image_path"], Path(sm.input.table).parent)

@@ -2,11 +2,11 @@
 
 from plugen import PluGeN, io
 from plugen.backbones.dcgan import DCGAN, decode_latents
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 from plugen.tasks import manipulation_latency
 
 sm = snakemake  # noqa: F821
-log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+log, device = setup_job(sm)
 model = PluGeN.load(sm.input.plugin, device)
 gan = DCGAN.load(sm.input.gan, device)
 df, z = io.read_table(sm.input.latents, io.LATENTS)

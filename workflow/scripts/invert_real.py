@@ -7,10 +7,10 @@ from plugen.backbones.dcgan import DCGAN, decode_latents, invert_images
 from plugen.data.shapes import ATTRIBUTES
 from plugen.evaluate.classifier import AttributeClassifier
 from plugen.labelling import inversion_report, inverted_table
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+log, device = setup_job(sm)
 c = sm.params.cfg
 df, _ = io.read_table(sm.input.table, io.DATASET)
 test = df[df["split"] == "test"].head(c["n_images"]).reset_index(drop=True)

@@ -3,10 +3,10 @@
 from plugen import PluGeN, io, tasks
 from plugen.backbones import image_decoder
 from plugen.data.shapes import ATTRIBUTES, BINARY
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+log, device = setup_job(sm)
 task, cfg, seed = sm.wildcards.task, sm.params.tasks[sm.wildcards.task], sm.params.seed
 model = PluGeN.load(sm.input.plugin, device)
 decode = image_decoder(sm.params.backbone, sm.input.backbone, device)

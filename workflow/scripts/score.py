@@ -4,10 +4,10 @@ from pathlib import Path
 
 from plugen import io
 from plugen.evaluate.classifier import AttributeClassifier
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, device = setup(sm.log[0], sm.threads)
+log, device = setup_job(sm)
 df, _ = io.read_table(sm.input.table, io.SAMPLES)
 images = io.read_images(df["image_path"], Path(sm.input.table).parent)
 preds = AttributeClassifier.load(sm.input.classifier, device).predict(images)

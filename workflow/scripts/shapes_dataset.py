@@ -4,10 +4,10 @@ from pathlib import Path
 
 from plugen import io
 from plugen.data import shapes
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, _ = setup(sm.log[0], sm.threads)
+log, _ = setup_job(sm)
 d = sm.params.data
 cfg = shapes.ShapesConfig(
     size=d["size"],

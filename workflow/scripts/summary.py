@@ -3,11 +3,11 @@
 from pathlib import Path
 
 from plugen import io
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 from plugen.summary import render_summary
 
 sm = snakemake  # noqa: F821
-log, _ = setup(sm.log[0], sm.threads)
+log, _ = setup_job(sm)
 text = ["# plugen-pipeline results", ""]
 for section in sm.params.sections:
     paths = [Path(p) for p in sm.input.metrics if Path(p).parts[-3] == section]

@@ -5,11 +5,11 @@ from pathlib import Path
 from plugen import io
 from plugen.data.shapes import ATTRIBUTES
 from plugen.evaluate.classifier import evaluate_classifier, fit_classifier
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 from plugen.train import History, TrainConfig
 
 sm = snakemake  # noqa: F821
-log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+log, device = setup_job(sm)
 df, _ = io.read_table(sm.input.clf_table, io.DATASET)
 images = io.read_images(df["image_path"], Path(sm.input.clf_table).parent)
 t = sm.params.cfg["train"]

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 
 from plugen import PluGeN, io
-from plugen.runtime import import_object, setup
+from plugen.runtime import import_object, setup_job
 
 sm = snakemake  # noqa: F821
-log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+log, device = setup_job(sm)
 df, z = io.read_table(sm.input.latents, io.LATENTS)
 c, t, kinds = sm.params.cfg, sm.params.cfg["train"], dict(import_object(sm.params.labels))
 keep = df["split"].isin(["train", "val"]).to_numpy()

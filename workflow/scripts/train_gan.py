@@ -4,10 +4,10 @@ from pathlib import Path
 
 from plugen import io
 from plugen.backbones.dcgan import GANConfig, fit_gan
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+log, device = setup_job(sm)
 df, _ = io.read_table(sm.input.table, io.DATASET)
 split = "pretrain" if (df["split"] == "pretrain").any() else "train"
 images = io.read_images(df.loc[df["split"] == split, "image_path"], Path(sm.input.table).parent)

@@ -4,11 +4,11 @@ from pathlib import Path
 
 from plugen import io
 from plugen.backbones.image_vae import fit_vae
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 from plugen.train import History, TrainConfig
 
 sm = snakemake  # noqa: F821
-log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+log, device = setup_job(sm)
 df, _ = io.read_table(sm.input.table, io.DATASET)
 root = Path(sm.input.table).parent
 train_split = "pretrain" if (df["split"] == "pretrain").any() else "train"
