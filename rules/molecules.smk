@@ -7,11 +7,6 @@ MC = config[M]
 FLOW_LABELS[M] = "plugen.data.molecules:LABELS"
 
 
-def molecules_csv(wildcards):
-    """The user's csv when data.csv is set, else the MOSES csv fetched from PyPI."""
-    return MC["data"]["csv"] or out(M, "data", "moses_train.csv.gz")
-
-
 rule molecules_fetch:
     input:
         meta=str(Path(workflow.basedir) / "config" / "moses_wheel.json"),
@@ -33,7 +28,8 @@ rule molecules_fetch:
 
 rule molecules_dataset:
     input:
-        csv=molecules_csv,
+        # the user's csv when data.csv is set, else the MOSES csv fetched from PyPI
+        csv=lambda wc: MC["data"]["csv"] or out(M, "data", "moses_train.csv.gz"),
         lib=lib("data/molecules.py"),
     output:
         table=out(M, "data", "dataset.parquet"),
