@@ -28,8 +28,16 @@ rule train_gan:
         bench(SG, "train_gan")
     threads: 2
     resources:
-        mem_mb=per_attempt(3000),
-        runtime=per_attempt(60),
+        # default: 0.8 GB peak, 150 s on 2 idle CPUs for 12k 32x32 images x 10 epochs
+        mem_mb=per_attempt(2000 + 4 * SH_PIXELS_MB),
+        # CPU estimate, capped at 24 h per attempt: paper scale is meant for a GPU (tens of x faster)
+        runtime=per_attempt(
+            min(
+                1440,
+                10
+                + SGC["gan"]["epochs"] * SHC["data"]["n_pretrain"] * SHC["data"]["size"] ** 2 // 2_000_000,
+            )
+        ),
         gpu=1,
     script:
         "../workflow/scripts/train_gan.py"

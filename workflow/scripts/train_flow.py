@@ -14,7 +14,7 @@ keep = df["split"].isin(["train", "val"]).to_numpy()
 y = df.loc[keep, list(kinds)].to_numpy(dtype=np.float32, copy=True)
 hide = np.random.default_rng(sm.params.seed).random(y.shape) >= c["label_fraction"]
 y[hide] = np.nan
-log.info("training on %d latents, %.1f%% of labels hidden", keep.sum(), 100 * hide.mean())
+log.info("training on %d latents, %.1f%% of labels unknown", keep.sum(), 100 * np.isnan(y).mean())
 model = PluGeN(
     z.shape[1],
     list(kinds),
