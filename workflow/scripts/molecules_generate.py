@@ -3,11 +3,11 @@
 from plugen import PluGeN, io
 from plugen.backbones.charvae import CharVAE
 from plugen.molecules_tasks import generation_requests
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 from plugen.tasks import run_requests
 
 sm = snakemake  # noqa: F821
-log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+log, device = setup_job(sm)
 c = sm.params.cfg
 vae = CharVAE.load(sm.input.charvae, device)
 model = PluGeN.load(sm.input.plugin, device, expected_latent_dim=vae.latent_dim)

@@ -3,10 +3,10 @@
 from plugen import PluGeN, io
 from plugen.backbones.charvae import CharVAE
 from plugen.molecules_tasks import lead_optimization, pick_seeds
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+log, device = setup_job(sm)
 c = sm.params.cfg
 vae = CharVAE.load(sm.input.charvae, device)
 model = PluGeN.load(sm.input.plugin, device, expected_latent_dim=vae.latent_dim)

@@ -2,11 +2,11 @@
 
 from plugen import io
 from plugen.backbones.charvae import fit_charvae
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 from plugen.train import History, TrainConfig
 
 sm = snakemake  # noqa: F821
-log, device = setup(sm.log[0], sm.threads, sm.params.device, getattr(sm.resources, "gpu", 0))
+log, device = setup_job(sm)
 df, _ = io.read_table(sm.input.table, io.DATASET)
 c, t = dict(sm.params.cfg), sm.params.cfg["train"]
 cfg = TrainConfig(
