@@ -52,14 +52,23 @@ def label_latents(
     split[val.numpy()] = "val"
     table = pd.DataFrame({"id": [f"s{i:06d}" for i in range(n)], "split": split})
     for attr, kind in kinds.items():
-        p = pred[f"pred_{attr}"].to_numpy(np.float32)
+        table[attr] = classifier_labels(pred, attr, kind, min_confidence)
         if kind == "binary":
-            label = (p > 0.5).astype(np.float32)
-            label[np.maximum(p, 1 - p) < min_confidence] = np.nan
-            table[attr], table[f"prob_{attr}"] = label, p
-        else:
-            table[attr] = p
+            table[f"prob_{attr}"] = pred[f"pred_{attr}"].to_numpy(np.float32)
     return table
+
+
+def classifier_labels(
+    pred: pd.DataFrame, attr: str, kind: str, min_confidence: float = 0.5
+) -> np.ndarray:
+    """One attribute's label from the classifier's ``pred_<attr>``: the predicted value
+    (continuous) or the hard label, NaN where ``max(p, 1 - p) < min_confidence`` (binary)."""
+    p = pred[f"pred_{attr}"].to_numpy(np.float32)
+    if kind != "binary":
+        return p
+    label = (p > 0.5).astype(np.float32)
+    label[np.maximum(p, 1 - p) < min_confidence] = np.nan
+    return label
 
 
 def label_balance(table: pd.DataFrame, kinds: Mapping[str, str]) -> pd.DataFrame:
@@ -88,8 +97,7 @@ def inverted_table(
     as ``true_<attr>``; split ``test`` (they are only ever edited)."""
     table = pd.DataFrame({"id": real["id"].to_numpy(), "split": "test"})
     for attr, kind in kinds.items():
-        p = pred[f"pred_{attr}"].to_numpy(np.float32)
-        table[attr] = (p > 0.5).astype(np.float32) if kind == "binary" else p
+        table[attr] = classifier_labels(pred, attr, kind)
         table[f"true_{attr}"] = real[attr].to_numpy(np.float32)
     return table
 

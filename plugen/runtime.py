@@ -48,6 +48,5 @@ def import_object(spec: str) -> Any:
 def setup_job(job: Any) -> tuple[logging.Logger, torch.device]:
     """:func:`setup` for a workflow script's ``snakemake`` object: its log, threads, the
     ``device`` param (default cpu) and the ``gpu`` resource it was granted."""
-    params, resources = job.params, job.resources
-    device = params.get("device", "cpu") if hasattr(params, "get") else "cpu"
-    return setup(job.log[0], job.threads, device, getattr(resources, "gpu", 0))
+    device = job.params.get("device", "cpu")
+    return setup(job.log[0], job.threads, device, getattr(job.resources, "gpu", 0))
