@@ -25,6 +25,7 @@ def test_defaults_fill_every_enabled_and_disabled_experiment():
     cfg = validate_config({"experiments": ["shapes_gan"]})
     assert cfg["shapes_gan"]["gan"]["latent_dim"] == 32
     assert cfg["shapes_gan"]["flow"]["train"]["patience"] >= 1
+    assert cfg["shapes_gan"]["flow"]["train"]["lr_schedule"] == "plateau"
     assert cfg["shapes"]["data"]["heldout"] == [{"dark_bg": 1, "red": 1, "round": 1}]
 
 
@@ -34,6 +35,10 @@ def test_defaults_fill_every_enabled_and_disabled_experiment():
         ({"experiments": ["shapes_gann"]}, "config: experiments.0: 'shapes_gann' is not one of"),
         ({"shapes_gan": {"gan": {"epochs": 0}}}, "config: shapes_gan.gan.epochs: 0 is less than"),
         ({"shapes_gan": {"flow": {"hiden": 3}}}, "shapes_gan.flow: unknown key(s) ['hiden']"),
+        (
+            {"molecules": {"flow": {"train": {"lr_schedule": "step"}}}},
+            "config: molecules.flow.train.lr_schedule: 'step' is not one of",
+        ),
     ],
 )
 def test_errors_name_the_key(config, message):

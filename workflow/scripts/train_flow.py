@@ -36,6 +36,7 @@ model.fit(
     seed=sm.params.seed,
     val_fraction=t["val_fraction"],
     patience=t["patience"],
+    lr_schedule=t["lr_schedule"],
     logger=log,
     progress=True,
 )
