@@ -20,8 +20,8 @@ rule molecules_fetch:
         bench(M, "fetch")
     threads: 1
     resources:
-        mem_mb=500,
-        runtime=15,
+        mem_mb=per_attempt(500),
+        runtime=per_attempt(15),
     script:
         "../workflow/scripts/molecules_fetch.py"
 
@@ -43,8 +43,8 @@ rule molecules_dataset:
         bench(M, "dataset")
     threads: 2
     resources:
-        mem_mb=3000,
-        runtime=30,
+        mem_mb=per_attempt(3000),
+        runtime=per_attempt(30),
     script:
         "../workflow/scripts/molecules_dataset.py"
 
@@ -64,12 +64,12 @@ rule molecules_train_charvae:
         logp(M, "train_charvae"),
     benchmark:
         bench(M, "train_charvae")
-    # one thread: small GRUs on CPU gain little from a second thread (and lose a lot when the
-    # cores are shared), and the other core stays free for the rest of the DAG
-    threads: 1
+    # two threads: 1.34x faster steps than one (0.73 vs 0.97 s, batch 128); with one, the
+    # two-thread jobs could not start beside it and the second core sat idle for ~8 minutes
+    threads: 2
     resources:
-        mem_mb=3000,
-        runtime=120,
+        mem_mb=per_attempt(3000),
+        runtime=per_attempt(120),
         gpu=1,
     script:
         "../workflow/scripts/molecules_train_charvae.py"
@@ -94,8 +94,8 @@ rule molecules_latents:
         bench(M, "latents")
     threads: 2
     resources:
-        mem_mb=2000,
-        runtime=15,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(15),
         gpu=1,
     script:
         "../workflow/scripts/molecules_latents.py"
@@ -118,8 +118,8 @@ rule molecules_generate:
         bench(M, "generate")
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=15,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(15),
         gpu=1,
     script:
         "../workflow/scripts/molecules_generate.py"
@@ -139,8 +139,8 @@ rule molecules_evaluate:
         bench(M, "evaluate")
     threads: 2
     resources:
-        mem_mb=2000,
-        runtime=15,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(15),
     script:
         "../workflow/scripts/molecules_evaluate.py"
 
@@ -161,8 +161,8 @@ rule molecules_fcd:
         bench(M, "fcd")
     threads: 1
     resources:
-        mem_mb=3000,
-        runtime=20,
+        mem_mb=per_attempt(3000),
+        runtime=per_attempt(20),
     script:
         "../workflow/scripts/molecules_fcd.py"
 
@@ -186,8 +186,8 @@ rule molecules_lead:
         bench(M, "lead_optimization")
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=10,
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(10),
         gpu=1,
     script:
         "../workflow/scripts/molecules_lead.py"
@@ -216,8 +216,8 @@ rule molecules_figures:
         bench(M, "figures")
     threads: 1
     resources:
-        mem_mb=1500,
-        runtime=5,
+        mem_mb=per_attempt(1500),
+        runtime=per_attempt(5),
     script:
         "../workflow/scripts/molecules_figures.py"
 
