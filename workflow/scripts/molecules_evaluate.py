@@ -5,10 +5,10 @@ import numpy as np
 from plugen import io
 from plugen.evaluate.chem import property_frame
 from plugen.molecules_tasks import score_generation
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, _ = setup(sm.log[0], sm.threads)
+log, _ = setup_job(sm)
 samples, _ = io.read_table(sm.input.samples, io.SAMPLES)
 data, _ = io.read_table(sm.input.table, io.DATASET)
 measured = property_frame(samples["smiles"].tolist(), processes=sm.threads)

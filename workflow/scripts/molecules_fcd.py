@@ -2,10 +2,10 @@
 
 from plugen import io
 from plugen.molecules_tasks import fcd_table
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, _ = setup(sm.log[0], sm.threads)
+log, _ = setup_job(sm)
 samples, _ = io.read_table(sm.input.samples, io.SAMPLES)
 data, _ = io.read_table(sm.input.table, io.DATASET)
 n, seed = sm.params.cfg["n_reference"], sm.params.seed

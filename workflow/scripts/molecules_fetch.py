@@ -1,8 +1,8 @@
 """The MOSES training csv, read out of the pinned molsets wheel (pip download, sha256 checked)."""
 
 from plugen.data.molecules import fetch_moses_csv
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, _ = setup(sm.log[0], sm.threads)
+log, _ = setup_job(sm)
 fetch_moses_csv(sm.output.csv, sm.params.wheel_dir, sm.input.meta)

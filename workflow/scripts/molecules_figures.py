@@ -4,10 +4,10 @@ from pathlib import Path
 
 from plugen import io
 from plugen.molecules_figures import density_figure, lead_grid
-from plugen.runtime import setup
+from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, _ = setup(sm.log[0], sm.threads)
+log, _ = setup_job(sm)
 data, _ = io.read_table(sm.input.table, io.DATASET)
 samples, _ = io.read_table(sm.input.samples, io.SAMPLES)
 scores, _ = io.read_table(sm.input.scores, io.SCORES)
