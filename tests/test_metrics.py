@@ -5,12 +5,14 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import rankdata as scipy_rankdata
 from scipy.stats import spearmanr
 
 from plugen.evaluate.metrics import (
     accuracy,
     f1_score,
     mean_absolute_error,
+    rankdata,
     roc_auc,
     score_attributes,
     spearman,
@@ -24,6 +26,12 @@ def test_accuracy_and_f1_known_values():
     assert f1_score([1, 1, 0, 0], [1, 0, 1, 0]) == 0.5
     assert f1_score([0, 0], [0, 0]) == 0.0
     assert math.isnan(accuracy([], [])) and math.isnan(f1_score([], []))
+
+
+def test_rankdata_matches_scipy_average_ranks():
+    rng = np.random.default_rng(0)
+    for x in (rng.normal(size=50), rng.integers(0, 5, 60), [3.0], [], [2, 2, 2, 1]):
+        np.testing.assert_array_equal(rankdata(x), scipy_rankdata(x))
 
 
 def test_roc_auc_known_values_ties_and_missing_class():

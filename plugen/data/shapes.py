@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw
-from scipy.special import ndtr
 
 ATTRIBUTES: dict[str, str] = {
     "round": "binary",
@@ -117,6 +116,8 @@ def _correlation_matrix(strength: float) -> np.ndarray:
 
 def _correlated(n: int, cfg: ShapesConfig, rng: np.random.Generator) -> pd.DataFrame:
     """Gaussian copula: thresholded latent normals give binaries, its CDF gives ``x_pos``."""
+    from scipy.special import ndtr  # only the dataset job needs scipy
+
     corr = _correlation_matrix(cfg.correlation)
     latent = rng.multivariate_normal(np.zeros(len(ATTRIBUTES)), corr, n)
     cols = {}
