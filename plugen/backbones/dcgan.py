@@ -55,7 +55,7 @@ class GANConfig:
     image_size: int = 32
     g_widths: list[int] = field(default_factory=lambda: [128, 64, 32])
     d_widths: list[int] = field(default_factory=lambda: [32, 64, 128])
-    epochs: int = 12
+    epochs: int = 10  # the shapes_gan schema default
     batch_size: int = 64
     lr: float = 2e-3
     beta1: float = 0.0
