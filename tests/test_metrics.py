@@ -30,7 +30,7 @@ def test_accuracy_and_f1_known_values():
 
 def test_rankdata_matches_scipy_average_ranks():
     rng = np.random.default_rng(0)
-    for x in (rng.normal(size=50), rng.integers(0, 5, 60), [3.0], [], [2, 2, 2, 1]):
+    for x in (rng.normal(size=50), rng.integers(0, 5, 60), [3.0], [], [2, 2, 2, 1], [1, np.nan]):
         np.testing.assert_array_equal(rankdata(x), scipy_rankdata(x))
 
 

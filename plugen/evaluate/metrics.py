@@ -21,8 +21,11 @@ def _pair(a, b, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 def rankdata(x) -> np.ndarray:
     """1-based ranks of ``x`` ``(n,)`` with ties given their mean rank (scipy's "average"
-    method, in numpy: importing scipy.stats costs each pipeline job about a second)."""
+    method, in numpy: importing scipy.stats costs each pipeline job about a second). A NaN
+    anywhere makes every rank NaN, as scipy's default does."""
     x = np.asarray(x, dtype=float).ravel()
+    if np.isnan(x).any():
+        return np.full(len(x), np.nan)
     order = np.argsort(x, kind="mergesort")
     xs = x[order]
     new = np.r_[True, xs[1:] != xs[:-1]]
