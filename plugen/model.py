@@ -214,8 +214,8 @@ class PluGeN:
             if missing:
                 raise ValueError(f"labels: missing column(s) {missing}")
             y = y[self.attributes].to_numpy(dtype=np.float32)
-        # a copy: pandas may hand out read-only views, which torch warns about
-        t = torch.tensor(np.array(y, dtype=np.float32))
+        # one owned copy (pandas may hand out read-only views, which torch warns about)
+        t = torch.from_numpy(np.array(y, dtype=np.float32))
         if t.ndim == 1 and len(self.attributes) == 1:
             t = t[:, None]
         if t.shape != (n, len(self.attributes)):
