@@ -298,15 +298,18 @@ def manipulation_latency(
     min_seconds: float = 0.5,
 ) -> pd.DataFrame:
     """Wall-clock milliseconds per image of ``model.manipulate`` (and of manipulate + decode)
-    at each batch size, repeated for at least ``min_seconds`` after one warm-up call."""
+    at each batch size: the median call of those made in ``min_seconds`` after one warm-up
+    call (a median, so one scheduler stall on a shared machine does not skew it)."""
 
     def per_image(fn, batch: np.ndarray) -> float:
         fn(batch)  # warm-up
-        calls, t0 = 0, time.perf_counter()
-        while calls == 0 or time.perf_counter() - t0 < min_seconds:
+        times: list[float] = []
+        start = time.perf_counter()
+        while not times or time.perf_counter() - start < min_seconds:
+            t0 = time.perf_counter()
             fn(batch)
-            calls += 1
-        return 1e3 * (time.perf_counter() - t0) / (calls * len(batch))
+            times.append(time.perf_counter() - t0)
+        return 1e3 * float(np.median(times)) / len(batch)
 
     rows = []
     for b in batch_sizes:
