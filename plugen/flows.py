@@ -28,27 +28,37 @@ class AdditiveCoupling(nn.Module):
     """y_b = x_b + m(x_a), y_a = x_a, where (a, b) = (even, odd) indices or the reverse.
 
     parity 0: the even coordinates condition the odd ones; parity 1: the other way round.
+    The halves are strided views (``x[:, 0::2]``), not index gathers: same numbers, fewer copies.
     """
 
     def __init__(self, dim: int, hidden: int, n_layers: int, parity: int) -> None:
         super().__init__()
         if dim < 2:
             raise ValueError(f"a coupling layer needs at least 2 dimensions, got {dim}")
-        idx = torch.arange(dim)
-        cond, upd = (idx[0::2], idx[1::2]) if parity % 2 == 0 else (idx[1::2], idx[0::2])
-        self.register_buffer("cond_idx", cond, persistent=False)
-        self.register_buffer("upd_idx", upd, persistent=False)
-        self.shift = coupling_mlp(len(cond), len(upd), hidden, n_layers)
+        self.dim, self.parity = dim, parity % 2
+        n_even = (dim + 1) // 2
+        n_cond, n_upd = (n_even, dim - n_even) if self.parity == 0 else (dim - n_even, n_even)
+        self.shift = coupling_mlp(n_cond, n_upd, hidden, n_layers)
+
+    def _split(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """(conditioning half, updated half) of ``x: (n, dim)``."""
+        even, odd = x[:, 0::2], x[:, 1::2]
+        return (even, odd) if self.parity == 0 else (odd, even)
+
+    def _merge(self, cond: Tensor, upd: Tensor) -> Tensor:
+        """Interleave the halves back into ``(n, dim)``: inverse of :meth:`_split`."""
+        even, odd = (cond, upd) if self.parity == 0 else (upd, cond)
+        n_odd = odd.shape[1]
+        pairs = torch.stack((even[:, :n_odd], odd), dim=2).flatten(1)
+        return pairs if even.shape[1] == n_odd else torch.cat((pairs, even[:, n_odd:]), dim=1)
 
     def forward(self, x: Tensor) -> Tensor:
-        y = x.clone()
-        y[:, self.upd_idx] = x[:, self.upd_idx] + self.shift(x[:, self.cond_idx])
-        return y
+        cond, upd = self._split(x)
+        return self._merge(cond, upd + self.shift(cond))
 
     def inverse(self, y: Tensor) -> Tensor:
-        x = y.clone()
-        x[:, self.upd_idx] = y[:, self.upd_idx] - self.shift(y[:, self.cond_idx])
-        return x
+        cond, upd = self._split(y)
+        return self._merge(cond, upd - self.shift(cond))
 
 
 class NICE(nn.Module):
