@@ -9,6 +9,7 @@ step by step (standardized units) and every step is decoded and compared with th
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,9 @@ from plugen.evaluate.chem import (
     uniqueness,
     valid_mask,
 )
-from plugen.model import PluGeN
+
+if TYPE_CHECKING:  # the model (and torch) only for hints: scoring jobs stay torch-free
+    from plugen.model import PluGeN
 
 UNCONDITIONAL = "unconditional"
 

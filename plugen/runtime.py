@@ -1,4 +1,8 @@
-"""Process set-up shared by the workflow scripts: logging to the rule's log, threads, device."""
+"""Process set-up shared by the workflow scripts: logging to the rule's log, threads, device.
+
+torch is imported only by jobs that already use it: scoring, summary and RDKit jobs never load
+it (about 1.5 s of start-up each).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,21 @@ import importlib
 import logging
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
-from plugen.train import resolve_device
+_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 def setup(
     log_path: str, threads: int = 1, device: str = "auto", gpus: int = 0
-) -> tuple[logging.Logger, torch.device]:
-    """Send logging (and warnings) to ``log_path`` and stderr; pin torch to ``threads``;
-    pick the device (CUDA only when the job was granted ``gpus`` > 0 and it is available)."""
+) -> tuple[logging.Logger, torch.device | str]:
+    """Send logging (and warnings) to ``log_path`` and stderr; pin torch (and OpenMP/BLAS) to
+    ``threads``; pick the device (CUDA only when the job was granted ``gpus`` > 0 and it is
+    available). A process that has not imported torch gets ``"cpu"`` and keeps torch unloaded;
+    the thread variables still bind torch should it be imported later."""
     handlers = [logging.FileHandler(log_path, mode="w"), logging.StreamHandler(sys.stderr)]
     logging.basicConfig(
         level=logging.INFO,
@@ -26,8 +33,17 @@ def setup(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.captureWarnings(True)
-    torch.set_num_threads(max(1, int(threads)))
-    dev = resolve_device(device if gpus else "cpu", gpus)
+    threads = max(1, int(threads))
+    for var in _THREAD_VARS:
+        os.environ[var] = str(threads)
+    dev: torch.device | str = "cpu"
+    if "torch" in sys.modules:
+        import torch
+
+        from plugen.train import resolve_device
+
+        torch.set_num_threads(threads)
+        dev = resolve_device(device if gpus else "cpu", gpus)
     logger = logging.getLogger("plugen")
     logger.info("threads=%d device=%s", threads, dev)
     if "SLURM_JOB_ID" in os.environ:
@@ -45,7 +61,7 @@ def import_object(spec: str) -> Any:
         raise ValueError(f"cannot import {spec!r} (expected 'package.module:NAME'): {e}") from e
 
 
-def setup_job(job: Any) -> tuple[logging.Logger, torch.device]:
+def setup_job(job: Any) -> tuple[logging.Logger, torch.device | str]:
     """:func:`setup` for a workflow script's ``snakemake`` object: its log, threads, the
     ``device`` param (default cpu) and the ``gpu`` resource it was granted."""
     device = job.params.get("device", "cpu")

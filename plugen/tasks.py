@@ -10,12 +10,15 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from plugen.evaluate.metrics import accuracy, f1_score, roc_auc, spearman
-from plugen.model import PluGeN
+
+if TYPE_CHECKING:  # the model (and torch) only for hints: scoring jobs stay torch-free
+    from plugen.model import PluGeN
 
 TASKS = ("generation", "manipulation", "gradual", "flip")
 

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from plugen.data.molecules import canonical_smiles, compute_properties, mol_from_smiles
-from plugen.evaluate.fid import fid_from_features
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +125,8 @@ def fcd_groups(
 ) -> dict[str, dict[str, float | int | str]]:
     """:func:`fcd` of several generated sets against one reference (its ChemNet features are
     computed once). Returns ``{group: fcd row}``."""
+    from plugen.evaluate.fid import fid_from_features  # torch: only the FCD job pays for it
+
     ref_ok = [s for s in reference if mol_from_smiles(s) is not None]
     if len(reference) != len(ref_ok):
         log.warning("FCD: removed %d invalid reference SMILES", len(reference) - len(ref_ok))

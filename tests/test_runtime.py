@@ -1,0 +1,53 @@
+"""Job set-up: light jobs (scoring, summary, RDKit) never import torch; torch jobs get pinned."""
+
+import subprocess
+import sys
+
+import pytest
+
+LIGHT_MODULES = [
+    "plugen.runtime",
+    "plugen.io",
+    "plugen.tasks",
+    "plugen.summary",
+    "plugen.plots",
+    "plugen.molecules_tasks",
+    "plugen.molecules_figures",
+    "plugen.evaluate.chem",
+    "plugen.data.molecules",
+    "plugen.data.shapes",
+]
+
+
+def _run(code: str) -> str:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+@pytest.mark.parametrize("module", LIGHT_MODULES)
+def test_light_modules_do_not_import_torch(module):
+    assert _run(f"import sys, {module}; print('torch' in sys.modules)") == "False"
+
+
+def test_setup_leaves_torch_unloaded_but_binds_its_threads(tmp_path):
+    code = (
+        "import os, sys\n"
+        "from plugen.runtime import setup\n"
+        f"log, dev = setup({str(tmp_path / 'a.log')!r}, threads=1)\n"
+        "assert 'torch' not in sys.modules and dev == 'cpu'\n"
+        "import torch\n"
+        "print(os.environ['OMP_NUM_THREADS'], torch.get_num_threads())\n"
+    )
+    assert _run(code) == "1 1"
+    assert "threads=1 device=cpu" in (tmp_path / "a.log").read_text()
+
+
+def test_setup_pins_an_imported_torch(tmp_path):
+    code = (
+        "import torch\n"
+        "from plugen.runtime import setup\n"
+        f"log, dev = setup({str(tmp_path / 'b.log')!r}, threads=1, device='auto', gpus=0)\n"
+        "print(torch.get_num_threads(), dev)\n"
+    )
+    assert _run(code) == "1 cpu"
