@@ -28,7 +28,8 @@ class AdditiveCoupling(nn.Module):
     """y_b = x_b + m(x_a), y_a = x_a, where (a, b) = (even, odd) indices or the reverse.
 
     parity 0: the even coordinates condition the odd ones; parity 1: the other way round.
-    The halves are strided views (``x[:, 0::2]``), not index gathers: same numbers, fewer copies.
+    The halves are strided views (``x[:, 0::2]``), not index gathers: the same outputs with fewer
+    copies (gradients round differently, so training is not bit-identical to the gather version).
     """
 
     def __init__(self, dim: int, hidden: int, n_layers: int, parity: int) -> None:

@@ -1,7 +1,7 @@
 """Process set-up shared by the workflow scripts: logging to the rule's log, threads, device.
 
-torch is imported only by jobs that already use it: scoring, summary and RDKit jobs never load
-it (about 1.5 s of start-up each).
+Jobs that never touch torch (scoring, summary, RDKit) say so with ``uses_torch=False`` and do
+not load it (about 1.5 s of start-up each).
 """
 
 from __future__ import annotations
@@ -19,12 +19,15 @@ _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 def setup(
-    log_path: str, threads: int = 1, device: str = "auto", gpus: int = 0
+    log_path: str,
+    threads: int = 1,
+    device: str = "auto",
+    gpus: int = 0,
+    uses_torch: bool = True,
 ) -> tuple[logging.Logger, torch.device | str]:
     """Send logging (and warnings) to ``log_path`` and stderr; pin torch (and OpenMP/BLAS) to
     ``threads``; pick the device (CUDA only when the job was granted ``gpus`` > 0 and it is
-    available). A process that has not imported torch gets ``"cpu"`` and keeps torch unloaded;
-    the thread variables still bind torch should it be imported later."""
+    available). ``uses_torch=False``: torch is not imported and the device is ``"cpu"``."""
     handlers = [logging.FileHandler(log_path, mode="w"), logging.StreamHandler(sys.stderr)]
     logging.basicConfig(
         level=logging.INFO,
@@ -37,7 +40,7 @@ def setup(
     for var in _THREAD_VARS:
         os.environ[var] = str(threads)
     dev: torch.device | str = "cpu"
-    if "torch" in sys.modules:
+    if uses_torch:
         import torch
 
         from plugen.train import resolve_device
@@ -61,8 +64,8 @@ def import_object(spec: str) -> Any:
         raise ValueError(f"cannot import {spec!r} (expected 'package.module:NAME'): {e}") from e
 
 
-def setup_job(job: Any) -> tuple[logging.Logger, torch.device | str]:
+def setup_job(job: Any, uses_torch: bool = True) -> tuple[logging.Logger, torch.device | str]:
     """:func:`setup` for a workflow script's ``snakemake`` object: its log, threads, the
     ``device`` param (default cpu) and the ``gpu`` resource it was granted."""
     device = job.params.get("device", "cpu")
-    return setup(job.log[0], job.threads, device, getattr(job.resources, "gpu", 0))
+    return setup(job.log[0], job.threads, device, getattr(job.resources, "gpu", 0), uses_torch)

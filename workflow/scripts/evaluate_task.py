@@ -5,7 +5,7 @@ from plugen.data.shapes import BINARY
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, _ = setup_job(sm)
+log, _ = setup_job(sm, uses_torch=False)
 task = sm.wildcards.task
 requests, _ = io.read_table(sm.input.samples, io.SAMPLES)
 scores, _ = io.read_table(sm.input.scores, io.SCORES)

@@ -5,7 +5,7 @@ from plugen.data.molecules import prepare_molecules
 from plugen.runtime import setup
 
 sm = snakemake  # noqa: F821
-log, _ = setup(sm.log[0], 1)
+log, _ = setup(sm.log[0], 1, uses_torch=False)
 c = sm.params.cfg
 df, report = prepare_molecules(
     sm.input.csv,

@@ -8,7 +8,7 @@ from plugen.molecules_tasks import score_generation
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, _ = setup_job(sm)
+log, _ = setup_job(sm, uses_torch=False)
 samples, _ = io.read_table(sm.input.samples, io.SAMPLES)
 data, _ = io.read_table(sm.input.table, io.DATASET)
 measured = property_frame(samples["smiles"].tolist(), processes=sm.threads)

@@ -4,5 +4,5 @@ from plugen.data.molecules import fetch_moses_csv
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, _ = setup_job(sm)
+log, _ = setup_job(sm, uses_torch=False)
 fetch_moses_csv(sm.output.csv, sm.params.wheel_dir, sm.input.meta)

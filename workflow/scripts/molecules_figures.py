@@ -7,7 +7,7 @@ from plugen.molecules_figures import density_figure, lead_grid
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, _ = setup_job(sm)
+log, _ = setup_job(sm, uses_torch=False)
 data, _ = io.read_table(sm.input.table, io.DATASET)
 samples, _ = io.read_table(sm.input.samples, io.SAMPLES)
 scores, _ = io.read_table(sm.input.scores, io.SCORES)

@@ -7,7 +7,7 @@ from plugen.data import shapes
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, _ = setup_job(sm)
+log, _ = setup_job(sm, uses_torch=False)
 d = sm.params.data
 cfg = shapes.ShapesConfig(
     size=d["size"],

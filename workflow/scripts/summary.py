@@ -7,7 +7,7 @@ from plugen.runtime import setup_job
 from plugen.summary import render_summary
 
 sm = snakemake  # noqa: F821
-log, _ = setup_job(sm)
+log, _ = setup_job(sm, uses_torch=False)
 text = ["# plugen-pipeline results", ""]
 for section in sm.params.sections:
     paths = [Path(p) for p in sm.input.metrics if Path(p).parts[-3] == section]
