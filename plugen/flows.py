@@ -36,7 +36,7 @@ class AdditiveCoupling(nn.Module):
         super().__init__()
         if dim < 2:
             raise ValueError(f"a coupling layer needs at least 2 dimensions, got {dim}")
-        self.dim, self.parity = dim, parity % 2
+        self.parity = parity % 2
         n_even = (dim + 1) // 2
         n_cond, n_upd = (n_even, dim - n_even) if self.parity == 0 else (dim - n_even, n_even)
         self.shift = coupling_mlp(n_cond, n_upd, hidden, n_layers)
