@@ -6,6 +6,8 @@ from pathlib import Path
 
 import torch
 
+from plugen.nn import to_device
+
 
 def save_checkpoint(path: str | Path, fmt: str, version: int, **payload: object) -> None:
     """Write ``payload`` with a format marker and version to ``path`` atomically."""
@@ -63,4 +65,4 @@ class ConfigCheckpoint:
         )
         model = cls(**state["config"])
         model.load_state_dict(state["state_dict"])
-        return model.to(device).eval()
+        return to_device(model, device).eval()

@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+import torch
 from torch import nn
+
+M = TypeVar("M", bound=nn.Module)
+
+
+def to_device(module: M, device: torch.device | str) -> M:
+    """Move ``module`` to ``device``; on the CPU its 4-d (conv) weights go channels-last.
+
+    oneDNN runs our conv nets in that layout about 1.1-1.8x faster on 2 cores (GAN training
+    step, decoding, classifier); layers without 4-d weights are unaffected. GPU layout is left
+    as it is (not measured).
+    """
+    device = torch.device(device)
+    module.to(device)
+    if device.type == "cpu":
+        module.to(memory_format=torch.channels_last)
+    return module
 
 
 def conv_encoder(in_channels: int, widths: list[int], size: int, out_dim: int) -> nn.Sequential:

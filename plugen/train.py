@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from plugen.nn import to_device
+
 log = logging.getLogger(__name__)
 
 LossFn = Callable[[nn.Module, tuple[Tensor, ...]], dict[str, Tensor]]
@@ -179,7 +181,7 @@ def train(
         val_data = [t[va_idx] for t in data] if len(va_idx) else None
         data = [t[tr_idx] for t in data]
     history = History() if history is None else history
-    module.to(device)
+    to_device(module, device)
     params = [p for p in module.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     if cfg.lr_schedule == "plateau":

@@ -93,6 +93,24 @@ def test_save_load_roundtrip_and_wrong_file(trained, tmp_path) -> None:
         DCGAN.load(tmp_path / "junk.pt")
 
 
+def test_cpu_placement_is_channels_last_and_changes_no_output(trained, tmp_path) -> None:
+    gan, _ = trained
+    convs = [
+        m.weight
+        for m in gan.modules()
+        if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))
+    ]
+    assert convs and all(w.is_contiguous(memory_format=torch.channels_last) for w in convs)
+    gan.save(tmp_path / "gan.pt")
+    plain = DCGAN(gan.cfg)  # default (contiguous) layout, same weights
+    plain.load_state_dict(torch.load(tmp_path / "gan.pt", weights_only=False)["state"])
+    plain.eval()
+    assert plain.generator[-1].weight.is_contiguous()
+    z = torch.from_numpy(sample_latents(8, 8, seed=5))
+    with torch.no_grad():
+        torch.testing.assert_close(plain.decode(z), gan.decode(z), atol=1e-5, rtol=1e-5)
+
+
 def test_same_seed_same_weights(trained) -> None:
     gan, _ = trained
     again, _ = fit_gan(_squares(), GANConfig(**TINY))

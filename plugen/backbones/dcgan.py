@@ -26,7 +26,7 @@ from plugen.backbones.image_vae import (
 )
 from plugen.backbones.inversion import InversionResult, invert
 from plugen.checkpoint import load_checkpoint, save_checkpoint
-from plugen.nn import conv_decoder, conv_encoder
+from plugen.nn import conv_decoder, conv_encoder, to_device
 from plugen.train import History, batches, seed_everything
 
 log = logging.getLogger(__name__)
@@ -223,7 +223,7 @@ class DCGAN(nn.Module):
         ckpt = load_checkpoint(path, FORMAT, FORMAT_VERSION, "DCGAN")
         gan = cls(GANConfig.from_dict(ckpt["config"]))
         gan.load_state_dict(ckpt["state"])
-        return gan.to(device).eval()
+        return to_device(gan, device).eval()
 
 
 def _gan_losses(real_logits: Tensor, fake_logits: Tensor, kind: str) -> Tensor:
@@ -290,7 +290,7 @@ def fit_gan(
     if len(images) < 2:
         raise ValueError(f"fit_gan: got {len(images)} image(s), need at least 2")
     data = [images_to_tensor(images).float() / 255.0]
-    gan = DCGAN(cfg).to(device)
+    gan = to_device(DCGAN(cfg), device)
     ema = copy.deepcopy(gan.generator) if cfg.ema_decay > 0 else None
     opt_g = torch.optim.Adam(gan.generator.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2))
     opt_d = torch.optim.Adam(
