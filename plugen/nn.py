@@ -13,9 +13,10 @@ M = TypeVar("M", bound=nn.Module)
 def to_device(module: M, device: torch.device | str) -> M:
     """Move ``module`` to ``device``; on the CPU its 4-d (conv) weights go channels-last.
 
-    oneDNN runs our conv nets in that layout about 1.1-1.8x faster on 2 cores (GAN training
-    step, decoding, classifier); layers without 4-d weights are unaffected. GPU layout is left
-    as it is (not measured).
+    oneDNN runs our conv nets faster in that layout on 2 cores: in-process A/B, GAN training
+    1.19x, classifier training ~1.3x, VAE ~1.1x, classifier inference up to 1.8x (inside the
+    pipeline less: GAN ~1.07x). Same outputs within 1e-5, still deterministic. Layers without
+    4-d weights are unaffected; the GPU layout is left as it is (not measured).
     """
     device = torch.device(device)
     module.to(device)
