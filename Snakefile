@@ -1,4 +1,4 @@
-# plugen-pipeline: PluGeN (AAAI 2022) as a reproducible workflow. See README.md.
+# plugen-pipeline: PluGeN (AAAI 2022) as a reproducible workflow. See README.md and docs/.
 from pathlib import Path
 
 from snakemake.utils import min_version
@@ -11,9 +11,9 @@ configfile: str(Path(workflow.basedir) / "config" / "config.yaml")
 
 include: "rules/common.smk"
 include: "rules/plugin.smk"
-include: "rules/shapes.smk"
 include: "rules/image_tasks.smk"
-
+# where each experiment's latents come from (backbones trained in the DAG); custom needs none
+include: "rules/shapes.smk"
 include: "rules/shapes_vae.smk"
 include: "rules/shapes_gan.smk"
 include: "rules/molecules.smk"

@@ -25,7 +25,8 @@ SPLITS = ("pretrain", "train", "val", "test")
 class Contract:
     """Schema of one kind of table.
 
-    required: column -> Arrow type; one_of: payload columns of which exactly one must exist;
+    required: column -> Arrow type; one_of: payload columns of which exactly one must exist
+    (at most one when ``payload_optional``: samples of an experiment without a decoder);
     optional: allowed columns that may be missing; extra_float: every other column is float32
     (attributes, ``target_*``, ``pred_*``); has_z: a fixed-size-list latent column ``z``.
     """
@@ -37,6 +38,7 @@ class Contract:
     extra_float: bool = True
     has_z: bool = False
     z_optional: bool = False
+    payload_optional: bool = False
 
 
 DATASET = Contract(
@@ -55,6 +57,7 @@ SAMPLES = Contract(
     },
     has_z=True,
     z_optional=True,
+    payload_optional=True,
 )
 SCORES = Contract("scores", {"sample_id": pa.string()})
 METRICS = Contract("metrics", {}, extra_float=False)
@@ -134,8 +137,10 @@ def _check_columns(columns: Sequence[str], contract: Contract, where: str) -> No
         raise ValueError(
             f"{where}: missing column(s) {missing} required by the {contract.name} contract"
         )
-    if contract.one_of and sum(c in cols for c in contract.one_of) != 1:
-        raise ValueError(f"{where}: needs exactly one payload column of {list(contract.one_of)}")
+    n_payload = sum(c in cols for c in contract.one_of)
+    if contract.one_of and not (n_payload == 1 or (n_payload == 0 and contract.payload_optional)):
+        need = "at most" if contract.payload_optional else "exactly"
+        raise ValueError(f"{where}: needs {need} one payload column of {list(contract.one_of)}")
     dupes = sorted({c for c in cols if cols.count(c) > 1})
     if dupes:
         raise ValueError(f"{where}: duplicate column(s) {dupes}")

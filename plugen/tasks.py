@@ -20,7 +20,7 @@ from plugen.evaluate.metrics import accuracy, f1_score, roc_auc, spearman
 if TYPE_CHECKING:  # the model (and torch) only for hints: scoring jobs stay torch-free
     from plugen.model import PluGeN
 
-TASKS = ("generation", "manipulation", "gradual", "flip")
+TASKS = ("generation", "manipulation", "gradual", "flip", "flip_real")
 
 
 def _targets(attributes: Sequence[str]) -> list[str]:
@@ -28,17 +28,31 @@ def _targets(attributes: Sequence[str]) -> list[str]:
 
 
 def generation_requests(
-    binary: Sequence[str], attributes: Sequence[str], n_per_combo: int
+    binary: Sequence[str],
+    attributes: Sequence[str],
+    n_per_combo: int,
+    max_combinations: int | None = None,
+    seed: int = 0,
 ) -> pd.DataFrame:
-    """Every combination of the binary attributes, ``n_per_combo`` samples each."""
+    """Every combination of the binary attributes, ``n_per_combo`` samples each; when there are
+    more than ``max_combinations``, that many distinct combinations drawn at random (seeded)."""
+    combos = _combinations(len(binary), max_combinations, seed)
     rows = []
-    for combo in itertools.product((0.0, 1.0), repeat=len(binary)):
+    for combo in combos:
         group = "".join(str(int(v)) for v in combo)
         for i in range(n_per_combo):
             row = {f"target_{a}": np.nan for a in attributes}
             row.update({f"target_{a}": v for a, v in zip(binary, combo)})
             rows.append({"sample_id": f"gen_{group}_{i}", "group": group, **row})
     return pd.DataFrame(rows).astype({t: np.float32 for t in _targets(attributes)})
+
+
+def _combinations(k: int, limit: int | None, seed: int) -> list[tuple[float, ...]]:
+    """All 2^k binary combinations in product order, or ``limit`` distinct ones at random."""
+    if limit is None or 2**k <= limit:
+        return list(itertools.product((0.0, 1.0), repeat=k))
+    codes = np.random.default_rng(seed).choice(2**k, size=limit, replace=False)
+    return [tuple(float((int(c) >> (k - 1 - i)) & 1) for i in range(k)) for c in sorted(codes)]
 
 
 def manipulation_requests(
@@ -53,7 +67,8 @@ def manipulation_requests(
     rng = np.random.default_rng(seed)
     rows = []
     for a, b in itertools.combinations(binary, 2):
-        pick = rng.choice(len(sources), size=min(n_per_pair, len(sources)), replace=False)
+        pool = np.flatnonzero((sources[a].notna() & sources[b].notna()).to_numpy())
+        pick = pool[rng.choice(len(pool), size=min(n_per_pair, len(pool)), replace=False)]
         for i in pick:
             src = sources.iloc[i]
             row = {f"target_{x}": np.nan for x in attributes}
@@ -125,6 +140,59 @@ def gradual_requests(
             )
     out = pd.DataFrame(rows).astype({t: np.float32 for t in _targets(attributes)})
     return out.astype({"step": np.int32})
+
+
+def build_requests(
+    task: str,
+    cfg: Mapping,
+    sources: pd.DataFrame,
+    kinds: Mapping[str, str],
+    seed: int,
+) -> pd.DataFrame:
+    """The request table of one image task (``generation``, ``manipulation``, ``gradual``,
+    ``flip``/``flip_real``) from its config section, over the test ``sources`` (``id`` +
+    attribute columns, NaN = unknown). ``gradual`` without an ``attribute`` moves the first
+    continuous one; without ``values`` it steps through the 10/30/50/70/90th percentiles of
+    the sources' known values."""
+    attrs = list(kinds)
+    binary = [a for a, k in kinds.items() if k == "binary"]
+    if task == "generation":
+        limit = cfg.get("max_combinations")
+        return generation_requests(binary, attrs, cfg["n_per_combination"], limit, seed)
+    if task == "manipulation":
+        return manipulation_requests(sources, binary, attrs, cfg["n_per_pair"], seed)
+    if task in ("flip", "flip_real"):
+        return flip_requests(sources, binary, attrs, cfg["n_per_value"], seed)
+    if task == "gradual":
+        attribute = cfg.get("attribute") or next(a for a, k in kinds.items() if k == "continuous")
+        values = cfg.get("values")
+        if values is None:
+            known = sources[attribute].dropna().to_numpy()
+            values = np.percentile(known, [10, 30, 50, 70, 90]).round(6).tolist()
+        return gradual_requests(sources, attribute, attrs, values, cfg["n_sources"])
+    raise ValueError(f"unknown image task {task!r}; known: {TASKS}")
+
+
+def score_task(
+    task: str,
+    cfg: Mapping,
+    requests: pd.DataFrame,
+    scores: pd.DataFrame,
+    sources: pd.DataFrame,
+    binary: Sequence[str],
+    heldout: Sequence[Mapping[str, float]] = (),
+) -> pd.DataFrame:
+    """The metrics table of one task from its requests and the judge's ``scores``; ``binary``:
+    the binary attributes the judge reads."""
+    if task == "generation":
+        return score_generation(requests, scores, binary)
+    if task == "manipulation":
+        return score_manipulation(requests, scores, sources, binary, heldout)
+    if task in ("flip", "flip_real"):
+        return score_flips(requests, scores, sources, binary)
+    if task == "gradual":
+        return score_gradual(requests, scores, requests["group"].iloc[0])
+    raise ValueError(f"unknown image task {task!r}; known: {TASKS}")
 
 
 def run_requests(
@@ -199,11 +267,13 @@ def score_manipulation(
     rows = []
     for _, r in merged.iterrows():
         a, b = r["group"].split("+")
+        if a not in binary or b not in binary:  # a pair the judge cannot read
+            continue
         final = {x: r[f"target_{x}"] if x in (a, b) else r[x] for x in binary}
         is_heldout = any(all(final.get(k) == v for k, v in combo.items()) for combo in heldout)
         pred = {x: float(r[f"pred_{x}"] > 0.5) for x in binary}
         requested = pred[a] == final[a] and pred[b] == final[b]
-        others = [pred[x] == final[x] for x in binary if x not in (a, b)]
+        others = [pred[x] == final[x] for x in binary if x not in (a, b) and not np.isnan(final[x])]
         rows.append(
             {
                 "pair": r["group"],
@@ -268,6 +338,8 @@ def score_flips(
     rows = []
     for _, r in merged.iterrows():
         a, v = r["group"].split("=")
+        if a not in binary:  # an attribute the judge cannot read
+            continue
         pred = {x: float(r[f"pred_{x}"] > 0.5) for x in binary}
         others = [pred[x] == r[x] for x in binary if x != a and not np.isnan(r[x])]
         rows.append(

@@ -1,19 +1,32 @@
-# Helpers shared by the rules: validated config, path builders, library inputs.
+# Helpers shared by the rules: validated config, experiment specs, path builders, library inputs.
 import sys
 from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)
-from plugen.config import validate_config  # noqa: E402
+from plugen import experiments  # noqa: E402
+from plugen.config import ConfigError, validate_config  # noqa: E402
 
 config.update(validate_config(config, Path(workflow.basedir) / "config/schema/config.schema.json"))
+_problems = experiments.check_config(config)  # cross-key checks and user inputs, before any job
+if _problems:
+    raise ConfigError("\n".join(_problems))
 
-RESULTS = "results"
 LIB = str(Path(workflow.basedir) / "plugen")
+EXPERIMENTS = {name: experiments.get(name) for name in config["experiments"]}
+# wildcard patterns from the registry: the rules serve every registered experiment of a kind
+ALL_EXPS = "|".join(experiments.names())
+IMAGE_EXPS = "|".join(n for n in experiments.names() if experiments.get(n).payload == "image")
+USER_EXPS = "|".join(n for n in experiments.names() if experiments.get(n).latents == "user")
+IMAGE_TASKS = "|".join(experiments.IMAGE_TASKS)
+
+
+def spec(exp):
+    return experiments.get(exp)
 
 
 def out(exp, *parts):
     """results/<experiment>/<parts...>"""
-    return str(Path(RESULTS, exp, *parts))
+    return experiments.results_path(exp, *parts)
 
 
 def logp(exp, name):
@@ -29,17 +42,22 @@ def lib(*modules):
     return [str(Path(LIB, m)) for m in modules]
 
 
-# Each experiment's rules file registers what the summary reads and the figure folder it draws:
-#   SUMMARY_TABLES[exp] = [metrics parquet paths]   (results/<exp>/metrics/<table>.parquet)
-#   FIGURES[exp] = [figure directories] (outputs of its rules, wrapped in report())
-SUMMARY_TABLES = {}
-FIGURES = {}
-
-
 def sections():
-    """Summary sections in order: the shared shapes data first when a shapes experiment runs."""
-    exps = list(config["experiments"])
-    return (["shapes"] if any(e.startswith("shapes_") for e in exps) else []) + exps
+    """Summary sections in order: shared sections (the shapes data) first, then experiments."""
+    shared = [s for e in EXPERIMENTS.values() for s in e.shared]
+    return list(dict.fromkeys(shared)) + list(EXPERIMENTS)
+
+
+def summary_tables(section):
+    if section == "shapes":
+        return [out("shapes", "metrics", "classifier.parquet")]
+    return [out(section, "metrics", f"{t}.parquet") for t in spec(section).summary_tables(config)]
+
+
+def figure_folders(section):
+    if section not in EXPERIMENTS:
+        return []
+    return [out(section, f) for f in spec(section).figure_folders(config)]
 
 
 def all_outputs():

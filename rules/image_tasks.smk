@@ -1,30 +1,38 @@
-# Image tasks shared by shapes_vae and shapes_gan: answer requests with the plugin, decode with
-# the experiment's backbone, judge with the external classifier, turn the judgement into metrics.
-# Each image experiment registers IMAGE_BACKBONE[exp] ("vae" | "gan": models/<kind>.pt) and
-# FIGURE_TASKS[exp].
-IMAGE_BACKBONE = {}
-FIGURE_TASKS = {}  # exp -> the tasks drawn in results/<exp>/figures
-FID_SETS = {}  # exp -> sample sets compared with real test images ("reconstruction": VAE's)
-IMAGE_EXPS = "shapes_vae|shapes_gan"
-IMAGE_TASKS = "generation|manipulation|gradual|flip|flip_real"
+# Image tasks shared by every image experiment: answer requests with the plugin, decode with the
+# experiment's decoder, judge with its judge, turn the judgement into metrics. What each
+# experiment runs (tasks, decoder, judge, held-out combinations, FID sets) comes from its spec.
+
+
+def decoder(exp):
+    d = spec(exp).decoder(config)
+    return d.as_dict() if d else None
+
+
+def judge(exp):
+    return spec(exp).judge(config).as_dict()
+
+
+def decoder_file(wc):
+    d = spec(wc.exp).decoder(config)
+    return [d.path] if d else []
 
 
 def task_sources(wc):
-    """Latents of the images a task edits: inverted real images for flip_real."""
-    return out(wc.exp, "inverted.parquet" if wc.task == "flip_real" else "latents.parquet")
+    """Latents of the images a task edits (inverted real images for shapes_gan's flip_real)."""
+    return out(wc.exp, spec(wc.exp).task_source(wc.task))
 
 
 rule sample:
     input:
         plugin=out("{exp}", "models", "plugin.pt"),
-        backbone=lambda wc: out(wc.exp, "models", f"{IMAGE_BACKBONE[wc.exp]}.pt"),
+        decoder=decoder_file,
         sources=task_sources,
         lib=lib("tasks.py", "model.py", "backbones/__init__.py"),
     output:
         table=out("{exp}", "samples", "{task}.parquet"),
         images=directory(out("{exp}", "samples", "{task}")),
     params:
-        backbone=lambda wc: IMAGE_BACKBONE[wc.exp],
+        decoder=lambda wc: decoder(wc.exp),
         tasks=lambda wc: config[wc.exp]["tasks"],
         seed=config["seed"],
         device=config["device"],
@@ -48,9 +56,13 @@ rule score:
     input:
         table=out("{exp}", "samples", "{task}.parquet"),
         images=out("{exp}", "samples", "{task}"),
-        classifier=rules.train_classifier.output.model,
+        judge=lambda wc: spec(wc.exp).judge(config).path,
+        lib=lib("evaluate/judge.py"),
     output:
         scores=out("{exp}", "scores", "{task}.parquet"),
+    params:
+        judge=lambda wc: judge(wc.exp),
+        kinds=lambda wc: spec(wc.exp).attributes(config),
     wildcard_constraints:
         exp=IMAGE_EXPS,
     log:
@@ -75,7 +87,8 @@ rule evaluate_task:
         metrics=out("{exp}", "metrics", "{task}.parquet"),
     params:
         tasks=lambda wc: config[wc.exp]["tasks"],
-        heldout=config["shapes"]["data"]["heldout"],
+        binary=lambda wc: [a for a in spec(wc.exp).judged(config) if a in spec(wc.exp).binary(config)],
+        heldout=lambda wc: spec(wc.exp).heldout(config),
     wildcard_constraints:
         exp=IMAGE_EXPS,
         task=IMAGE_TASKS,
@@ -91,14 +104,17 @@ rule evaluate_task:
         "../workflow/scripts/evaluate_task.py"
 
 
+def figure_tables(wc):
+    return [out(wc.exp, "samples", f"{t}.parquet") for t in spec(wc.exp).figure_tasks(config)]
+
+
 rule task_figures:
     input:
-        dataset=rules.shapes_dataset.output.table,
-        images=rules.shapes_dataset.output.images,
-        samples=lambda wc: expand(out(wc.exp, "samples", "{t}.parquet"), t=FIGURE_TASKS[wc.exp]),
-        sample_images=lambda wc: expand(out(wc.exp, "samples", "{t}"), t=FIGURE_TASKS[wc.exp]),
+        dataset=lambda wc: spec(wc.exp).real_images(config) or [],
+        samples=figure_tables,
+        sample_images=lambda wc: [p[: -len(".parquet")] for p in figure_tables(wc)],
         latents=out("{exp}", "latents.parquet"),
-        backbone=lambda wc: out(wc.exp, "models", f"{IMAGE_BACKBONE[wc.exp]}.pt"),
+        decoder=decoder_file,
         lib=lib("plots.py"),
     output:
         figures=report(
@@ -109,7 +125,7 @@ rule task_figures:
             caption="../report/figures.rst",
         ),
     params:
-        backbone=lambda wc: IMAGE_BACKBONE[wc.exp],
+        decoder=lambda wc: decoder(wc.exp),
     wildcard_constraints:
         exp=IMAGE_EXPS,
     log:
@@ -125,23 +141,23 @@ rule task_figures:
 
 
 def fid_tables(wc):
-    return [out(wc.exp, "samples", f"{t}.parquet") for t in FID_SETS[wc.exp] if t != "reconstruction"]
+    sets = spec(wc.exp).fid_sets(config)
+    return [out(wc.exp, "samples", f"{t}.parquet") for t in sets if t != "reconstruction"]
 
 
 rule fid:
     input:
-        table=rules.shapes_dataset.output.table,
-        images=rules.shapes_dataset.output.images,
+        table=lambda wc: spec(wc.exp).real_images(config),
         samples=fid_tables,
         sample_images=lambda wc: [p[: -len(".parquet")] for p in fid_tables(wc)],
-        backbone=lambda wc: out(wc.exp, "models", f"{IMAGE_BACKBONE[wc.exp]}.pt"),
-        classifier=rules.train_classifier.output.model,
+        decoder=decoder_file,
+        judge=lambda wc: spec(wc.exp).judge(config).path,
         lib=lib("evaluate/fid.py"),
     output:
         metrics=out("{exp}", "metrics", "fid.parquet"),
     params:
-        reconstruct=lambda wc: "reconstruction" in FID_SETS[wc.exp],
-        inception=config["shapes"]["fid"]["inception_path"],
+        reconstruct=lambda wc: "reconstruction" in spec(wc.exp).fid_sets(config),
+        inception=lambda wc: spec(wc.exp).inception_path(config),
     wildcard_constraints:
         exp=IMAGE_EXPS,
     log:

@@ -4,7 +4,6 @@
 #   -> molecules_generate -> molecules_evaluate, molecules_fcd; molecules_lead; molecules_figures
 M = "molecules"
 MC = config[M]
-FLOW_LABELS[M] = "plugen.data.molecules:LABELS"
 
 
 rule molecules_fetch:
@@ -221,9 +220,3 @@ rule molecules_figures:
     script:
         "../workflow/scripts/molecules_figures.py"
 
-
-SUMMARY_TABLES[M] = expand(
-    out(M, "metrics", "{table}.parquet"),
-    table=["labeling_report", "charvae", "generation", "fcd", "lead_optimization"],
-)
-FIGURES[M] = [out(M, "figures")]

@@ -1,8 +1,6 @@
 # The PluGeN flow, the same rule for every experiment: latents + labels in, plugin out.
-# Each experiment registers its labels as the library object naming them, e.g.
-# FLOW_LABELS[exp] = "plugen.data.shapes:ATTRIBUTES" ({attribute: "binary" | "continuous"})
-# and writes results/<exp>/latents.parquet (train/val rows are trained on, others never).
-FLOW_LABELS = {}
+# The experiment's spec names the attributes and their kinds; results/<exp>/latents.parquet
+# holds the labels (train/val rows are trained on, others never).
 
 
 rule train_flow:
@@ -14,11 +12,11 @@ rule train_flow:
         history=out("{exp}", "history", "plugin.parquet"),
     params:
         cfg=lambda wc: config[wc.exp]["flow"],
-        labels=lambda wc: FLOW_LABELS[wc.exp],
+        kinds=lambda wc: spec(wc.exp).attributes(config),
         seed=config["seed"],
         device=config["device"],
     wildcard_constraints:
-        exp="shapes_vae|shapes_gan|molecules",
+        exp=ALL_EXPS,
     log:
         logp("{exp}", "train_flow"),
     benchmark:
@@ -30,3 +28,49 @@ rule train_flow:
         gpu=1,
     script:
         "../workflow/scripts/train_flow.py"
+
+
+rule probe:
+    input:
+        plugin=out("{exp}", "models", "plugin.pt"),
+        latents=out("{exp}", "latents.parquet"),
+        lib=lib("evaluate/probe.py", "model.py"),
+    output:
+        metrics=out("{exp}", "metrics", "probe.parquet"),
+    params:
+        device=config["device"],
+    wildcard_constraints:
+        exp=ALL_EXPS,
+    log:
+        logp("{exp}", "probe"),
+    benchmark:
+        bench("{exp}", "probe")
+    threads: 1
+    resources:
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(5),
+    script:
+        "../workflow/scripts/probe.py"
+
+
+rule user_latents:
+    # experiments whose latents the user brings (spec latents == "user")
+    input:
+        files=lambda wc: spec(wc.exp).input_files(config),
+        lib=lib("data/user.py"),
+    output:
+        latents=out("{exp}", "latents.parquet"),
+    params:
+        config=lambda wc: {wc.exp: config[wc.exp], "seed": config["seed"]},
+    wildcard_constraints:
+        exp=USER_EXPS,
+    log:
+        logp("{exp}", "user_latents"),
+    benchmark:
+        bench("{exp}", "user_latents")
+    threads: 1
+    resources:
+        mem_mb=per_attempt(4000),
+        runtime=per_attempt(10),
+    script:
+        "../workflow/scripts/user_latents.py"

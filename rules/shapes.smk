@@ -1,7 +1,6 @@
 # Procedural shapes and their external classifier, shared by shapes_vae and shapes_gan.
 SH = "shapes"
 SHC = config["shapes"]
-SUMMARY_TABLES[SH] = [out(SH, "metrics", "classifier.parquet")]
 # uint8 pixels of every rendered image (all splits + the classifier's set), for memory sizing
 SH_PIXELS_MB = (
     sum(v for k, v in SHC["data"].items() if k.startswith("n_")) * SHC["data"]["size"] ** 2 * 3

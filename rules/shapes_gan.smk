@@ -1,13 +1,9 @@
 # shapes_gan: the paper's StyleGAN protocol (Table 1) on shapes. A decoder-only DCGAN is trained
 # on unlabelled images; sampled latents are decoded and labelled by the external classifier;
 # PluGeN trains on (z, labels); real images are edited through GAN inversion.
+# Its spec: plugen/experiments/shapes_gan.py.
 SG = "shapes_gan"
 SGC = config["shapes_gan"]
-SG_TASKS = ["generation", "flip", "flip_real"]
-FLOW_LABELS[SG] = "plugen.data.shapes:ATTRIBUTES"
-IMAGE_BACKBONE[SG] = "gan"
-FIGURE_TASKS[SG] = ["flip", "flip_real", "inversion", "generation"]
-FID_SETS[SG] = ["generation", "flip", "flip_real", "inversion"]
 
 
 rule train_gan:
@@ -146,8 +142,3 @@ rule gan_figures:
     script:
         "../workflow/scripts/gan_figures.py"
 
-
-SUMMARY_TABLES[SG] = expand(
-    out(SG, "metrics", "{table}.parquet"), table=["flip", "flip_real", "generation", "inversion", "fid", "timing"]
-)
-FIGURES[SG] = [out(SG, "figures"), out(SG, "gan_figures")]

@@ -1,12 +1,7 @@
 # shapes_vae: procedural images -> conv VAE -> PluGeN -> tasks judged by an external classifier.
+# Its spec: plugen/experiments/shapes_vae.py.
 SV = "shapes_vae"
 SVC = config["shapes_vae"]
-HELDOUT = config["shapes"]["data"]["heldout"]
-SV_TASKS = ["generation", "manipulation", "gradual"]
-FLOW_LABELS[SV] = "plugen.data.shapes:ATTRIBUTES"
-IMAGE_BACKBONE[SV] = "vae"
-FIGURE_TASKS[SV] = SV_TASKS
-FID_SETS[SV] = ["generation", "reconstruction"]
 
 
 rule train_vae:
@@ -108,8 +103,3 @@ rule extract_latents:
     script:
         "../workflow/scripts/extract_latents.py"
 
-
-SUMMARY_TABLES[SV] = expand(
-    out(SV, "metrics", "{table}.parquet"), table=["vae", *SV_TASKS, "fid"]
-)
-FIGURES[SV] = [out(SV, "figures")]

@@ -34,11 +34,14 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_snakefile_start_up_does_not_import_torch():
-    """The Snakefile imports plugen.config at every start; keeping torch out keeps no-op
-    reruns fast (< 3 s)."""
+    """The Snakefile imports plugen.config and the experiment specs at every start; keeping
+    torch out keeps no-op reruns fast (< 3 s)."""
     import subprocess
     import sys
 
-    code = "import sys, plugen.config; print('torch' in sys.modules)"
+    code = (
+        "import sys, plugen.config, plugen.experiments as e; "
+        "[e.get(n) for n in e.names()]; print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.strip() == "False", out.stderr

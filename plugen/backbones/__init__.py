@@ -1,14 +1,18 @@
-"""Frozen generative backbones (image VAE, DCGAN, CharVAE, StyleGAN latents)."""
+"""Frozen generative backbones (image VAE, DCGAN, CharVAE, a user's TorchScript decoder)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
-IMAGE_BACKBONES = ("vae", "gan")
+IMAGE_BACKBONES = ("vae", "gan", "torchscript")
 
 
-def image_decoder(kind: str, path: str, device="cpu") -> Callable[[np.ndarray], np.ndarray]:
-    """``z (n, d) -> uint8 images (n, S, S, 3)`` for a saved image backbone of ``kind``."""
+def image_decoder(decoder: Mapping[str, Any], device="cpu") -> Callable[[np.ndarray], np.ndarray]:
+    """``z (n, d) -> uint8 images (n, H, W, 3)`` for a decoder described as in
+    :class:`plugen.experiments.Decoder` (``kind``, ``path``, and for ``torchscript``
+    ``layers`` and ``image_range``)."""
+    kind, path = decoder["kind"], decoder["path"]
     if kind == "vae":
         from plugen.backbones.image_vae import ImageVAE, decode_latents
 
@@ -17,6 +21,12 @@ def image_decoder(kind: str, path: str, device="cpu") -> Callable[[np.ndarray], 
         from plugen.backbones.dcgan import DCGAN, decode_latents
 
         model = DCGAN.load(path, device)
+    elif kind == "torchscript":
+        from plugen.backbones.torchscript import ScriptedDecoder
+
+        return ScriptedDecoder(
+            path, device, layers=decoder.get("layers"), image_range=tuple(decoder["image_range"])
+        )
     else:
         raise ValueError(f"image_decoder: kind must be one of {IMAGE_BACKBONES}, got {kind!r}")
     return lambda z: decode_latents(model, z)

@@ -1,7 +1,6 @@
-"""Turn a task's requests and classifier scores into its metrics table."""
+"""Turn a task's requests and judge scores into its metrics table."""
 
 from plugen import io, tasks
-from plugen.data.shapes import BINARY
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
@@ -10,13 +9,7 @@ task = sm.wildcards.task
 requests, _ = io.read_table(sm.input.samples, io.SAMPLES)
 scores, _ = io.read_table(sm.input.scores, io.SCORES)
 sources, _ = io.read_table(sm.input.sources, io.LATENTS)
-if task == "generation":
-    table = tasks.score_generation(requests, scores, BINARY)
-elif task == "manipulation":
-    table = tasks.score_manipulation(requests, scores, sources, BINARY, sm.params.heldout)
-elif task in ("flip", "flip_real"):
-    table = tasks.score_flips(requests, scores, sources, BINARY)
-else:
-    table = tasks.score_gradual(requests, scores, sm.params.tasks["gradual"]["attribute"])
+cfg = sm.params.tasks[task]
+table = tasks.score_task(task, cfg, requests, scores, sources, sm.params.binary, sm.params.heldout)
 io.write_table(sm.output.metrics, table, io.METRICS)
 log.info("%s metrics:\n%s", task, table.to_string())

@@ -20,8 +20,8 @@ for path in sm.input.samples:
     samples, _ = io.read_table(path, io.SAMPLES)
     sets[Path(path).stem] = io.read_images(samples["image_path"], Path(path).parent)
 if sm.params.reconstruct:
-    sets["reconstruction"] = reconstruct(ImageVAE.load(sm.input.backbone), real)
-backends = [ClassifierFeatures(AttributeClassifier.load(sm.input.classifier))]
+    sets["reconstruction"] = reconstruct(ImageVAE.load(sm.input.decoder[0]), real)
+backends = [ClassifierFeatures(AttributeClassifier.load(sm.input.judge))]
 if sm.params.inception:
     backends.append(TorchScriptFeatures(sm.params.inception))
 rows = [

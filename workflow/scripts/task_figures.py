@@ -11,17 +11,19 @@ from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
 log, device = setup_job(sm)
-data, _ = io.read_table(sm.input.dataset, io.DATASET)
-paths = dict(zip(data["id"], data["image_path"]))
+paths, root = {}, None
+if sm.input.dataset:  # real images of the experiment's data set, when it has one
+    data, _ = io.read_table(sm.input.dataset, io.DATASET)
+    paths, root = dict(zip(data["id"], data["image_path"])), Path(sm.input.dataset).parent
 latents, z = io.read_table(sm.input.latents, io.LATENTS)
 rows = dict(zip(latents["id"], range(len(latents))))
-decode = image_decoder(sm.params.backbone, sm.input.backbone, device)
+decode = image_decoder(sm.params.decoder, device)
 
 
 def originals(ids):
-    """Real images from the dataset; sampled sources (GAN) decoded from their latents."""
+    """Real images from the data set; sources without one (sampled, user latents) decoded."""
     if all(i in paths for i in ids):
-        return io.read_images([paths[i] for i in ids], Path(sm.input.dataset).parent)
+        return io.read_images([paths[i] for i in ids], root)
     return decode(z[np.array([rows[i] for i in ids])])
 
 

@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 
 from plugen import PluGeN, io
-from plugen.runtime import import_object, setup_job
+from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
 log, device = setup_job(sm)
 df, z = io.read_table(sm.input.latents, io.LATENTS)
-c, t, kinds = sm.params.cfg, sm.params.cfg["train"], dict(import_object(sm.params.labels))
+c, t, kinds = sm.params.cfg, sm.params.cfg["train"], dict(sm.params.kinds)
 keep = df["split"].isin(["train", "val"]).to_numpy()
 y = df.loc[keep, list(kinds)].to_numpy(dtype=np.float32, copy=True)
 hide = np.random.default_rng(sm.params.seed).random(y.shape) >= c["label_fraction"]

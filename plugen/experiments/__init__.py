@@ -1,0 +1,212 @@
+"""Experiment specs: one object per experiment declares what the generic rules need.
+
+A spec says which attributes PluGeN models (and their kinds), where the latents come from, which
+decoder turns latents into images, which judge scores them, which tasks run, which sample sets
+get an FID, which metrics tables the summary shows, and where the paper's reference rows live.
+The Snakefile reads specs at start-up, so this package imports neither torch nor pandas; a spec
+that must look at user files (``custom``) does so only when asked.
+
+Register a new experiment with :func:`register` in its own module and list that module in
+``_MODULES`` (docs/adding-an-experiment.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Config = Mapping[str, Any]
+
+# Image tasks served by the shared rules (rules/image_tasks.smk).
+IMAGE_TASKS = ("generation", "manipulation", "gradual", "flip", "flip_real")
+LATENT_SOURCES = ("encoded", "sampled", "user")
+RESULTS = "results"
+
+
+def results_path(experiment: str, *parts: str) -> str:
+    """``results/<experiment>/<parts...>``: the one place result paths are spelled."""
+    return "/".join((RESULTS, experiment, *parts))
+
+
+@dataclass(frozen=True)
+class Decoder:
+    """How latents become images. kind: "vae" | "gan" (checkpoints of this project) or
+    "torchscript" (a user's module ``(n, d)`` or ``(n, L, d)`` -> ``(n, C, H, W)``)."""
+
+    kind: str
+    path: str
+    layers: int | None = None
+    image_range: tuple[float, float] = (0.0, 1.0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "layers": self.layers,
+            "image_range": list(self.image_range),
+        }
+
+
+@dataclass(frozen=True)
+class Judge:
+    """The external judge of decoded images. kind: "classifier" (the shapes attribute
+    classifier checkpoint) or "torchscript" (a user's module images -> ``(n, k)`` logits or
+    values, columns named by ``outputs``)."""
+
+    kind: str
+    path: str
+    outputs: tuple[str, ...] = ()
+    image_range: tuple[float, float] = (0.0, 1.0)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "outputs": list(self.outputs),
+            "image_range": list(self.image_range),
+        }
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """What one experiment is, for the generic rules (see the module docstring).
+
+    name: config key and results folder; payload: "image" or "smiles"; latents: "encoded" (a
+    backbone trained and encoded in the DAG), "sampled" (decoder-only backbone, samples labelled
+    by the judge) or "user" (given by path); shared: sections of results/ it reads (their
+    tables come first in the summary); figure_dirs: extra figure folders under results/<name>/;
+    task_sources: task -> latents table the task edits (default latents.parquet);
+    reference: module under plugen.reference with the paper's rows.
+    """
+
+    name: str
+    payload: str = "image"
+    latents: str = "encoded"
+    shared: tuple[str, ...] = ()
+    figure_dirs: tuple[str, ...] = ()
+    task_sources: Mapping[str, str] = field(default_factory=dict)
+    reference: str | None = None
+
+    # ---------------------------------------------------------------- overridden per experiment
+    def attributes(self, config: Config) -> dict[str, str]:
+        """Attribute name -> "binary" | "continuous", in flow order."""
+        raise NotImplementedError
+
+    def decoder(self, config: Config) -> Decoder | None:
+        return None
+
+    def judge(self, config: Config) -> Judge | None:
+        return None
+
+    def tasks(self, config: Config) -> tuple[str, ...]:
+        """Image tasks run through the shared rules (a subset of :data:`IMAGE_TASKS`)."""
+        return ()
+
+    def figure_tasks(self, config: Config) -> tuple[str, ...]:
+        """Sample sets drawn in results/<name>/figures (tasks, or "inversion")."""
+        return self.tasks(config)
+
+    def fid_sets(self, config: Config) -> tuple[str, ...]:
+        """Sample sets compared with real test images ("reconstruction": the VAE's)."""
+        return ()
+
+    def summary_tables(self, config: Config) -> tuple[str, ...]:
+        """Metrics tables (results/<name>/metrics/<table>.parquet) shown in the summary."""
+        return (*self.judged_tasks(config), *(("fid",) if self.fid_sets(config) else ()))
+
+    def heldout(self, config: Config) -> list[dict[str, float]]:
+        """Attribute combinations never seen in PluGeN's training labels."""
+        return []
+
+    def check(self, config: Config) -> list[str]:
+        """Problems with this experiment's config or inputs, one line each (before any job)."""
+        return []
+
+    # ---------------------------------------------------------------- derived
+    def binary(self, config: Config) -> list[str]:
+        return [a for a, k in self.attributes(config).items() if k == "binary"]
+
+    def judged(self, config: Config) -> list[str]:
+        """Attributes the judge reads (every attribute for the shapes classifier)."""
+        judge = self.judge(config)
+        if judge is None:
+            return []
+        attrs = self.attributes(config)
+        return [a for a in (judge.outputs or attrs) if a in attrs]
+
+    def judged_tasks(self, config: Config) -> tuple[str, ...]:
+        """Tasks that get a metrics table: those whose images a judge scores."""
+        if self.judge(config) is None or self.decoder(config) is None:
+            return ()
+        return self.tasks(config)
+
+    def task_source(self, task: str) -> str:
+        return self.task_sources.get(task, "latents.parquet")
+
+    def figure_folders(self, config: Config) -> tuple[str, ...]:
+        """Figure folders under results/<name>/ that the report collects."""
+        return (("figures",) if self.figure_tasks(config) else ()) + self.figure_dirs
+
+    def input_files(self, config: Config) -> list[str]:
+        """User files the experiment reads (inputs of its first rule)."""
+        return []
+
+    def real_images(self, config: Config) -> str | None:
+        """Dataset table of real images (figures' originals, FID's reference), if any."""
+        return None
+
+    def inception_path(self, config: Config) -> str | None:
+        """A TorchScript Inception network for FID beside the judge's features, if given."""
+        return None
+
+    def load_latents(self, config: Config) -> tuple[Any, Any]:
+        """For ``latents == "user"``: (frame with id, split and attribute columns, z (n, d))."""
+        raise NotImplementedError(f"experiment {self.name!r} does not read user latents")
+
+
+_REGISTRY: dict[str, Experiment] = {}
+_MODULES = ("shapes_vae", "shapes_gan", "molecules", "custom")
+
+
+def register(spec: Experiment) -> Experiment:
+    """Add ``spec`` to the registry (one name, one spec)."""
+    if spec.payload not in ("image", "smiles") or spec.latents not in LATENT_SOURCES:
+        raise ValueError(
+            f"experiment {spec.name!r}: bad payload/latents {spec.payload}/{spec.latents}"
+        )
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def _load_all() -> None:
+    for module in _MODULES:
+        importlib.import_module(f"plugen.experiments.{module}")
+
+
+def names() -> list[str]:
+    """Every registered experiment, in registration order."""
+    _load_all()
+    return list(_REGISTRY)
+
+
+def get(name: str) -> Experiment:
+    """The spec registered as ``name``; ValueError naming the known ones otherwise."""
+    _load_all()
+    if name not in _REGISTRY:
+        raise ValueError(f"experiments: unknown experiment {name!r}; known: {list(_REGISTRY)}")
+    return _REGISTRY[name]
+
+
+def check_config(config: Config) -> list[str]:
+    """Cross-key problems of every enabled experiment, one line each."""
+    problems = []
+    for name in config.get("experiments", []):
+        try:
+            spec = get(name)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        problems += spec.check(config)
+    return problems

@@ -1,0 +1,32 @@
+"""molecules: RDKit-labelled SMILES, a CharVAE backbone, continuous-label PluGeN (paper
+Figures 7-8). Its generation, scoring and lead-optimization rules are its own
+(rules/molecules.smk): molecules are judged by RDKit, not by an image classifier."""
+
+from __future__ import annotations
+
+from plugen.experiments import Config, Experiment, register
+
+
+class Molecules(Experiment):
+    def attributes(self, config: Config) -> dict[str, str]:
+        from plugen.data.molecules import LABELS
+
+        return dict(LABELS)
+
+    def summary_tables(self, config: Config) -> tuple[str, ...]:
+        return ("labeling_report", "charvae", "generation", "fcd", "lead_optimization")
+
+    def check(self, config: Config) -> list[str]:
+        data = config["molecules"]["data"]
+        total = data["val_fraction"] + data["test_fraction"]
+        if total >= 1:
+            return [
+                "config: molecules.data.val_fraction + test_fraction must be below 1, "
+                f"got {total:g}"
+            ]
+        return []
+
+
+SPEC = register(
+    Molecules("molecules", payload="smiles", figure_dirs=("figures",), reference="molecules")
+)

@@ -1,0 +1,40 @@
+"""shapes_gan: the paper's StyleGAN protocol (Table 1) on shapes. A decoder-only DCGAN trained
+in the DAG; sampled latents are decoded and labelled by the external classifier; real images are
+edited through GAN inversion (``flip_real``)."""
+
+from __future__ import annotations
+
+from plugen.experiments import Config, Decoder, register, results_path
+from plugen.experiments.shapes_vae import ShapesExperiment
+
+
+class ShapesGAN(ShapesExperiment):
+    def latent_width(self, config: Config) -> int:
+        return config["shapes_gan"]["gan"]["latent_dim"]
+
+    def decoder(self, config: Config) -> Decoder:
+        return Decoder("gan", results_path(self.name, "models", "gan.pt"))
+
+    def tasks(self, config: Config) -> tuple[str, ...]:
+        return ("generation", "flip", "flip_real")
+
+    def figure_tasks(self, config: Config) -> tuple[str, ...]:
+        return ("flip", "flip_real", "inversion", "generation")
+
+    def fid_sets(self, config: Config) -> tuple[str, ...]:
+        return ("generation", "flip", "flip_real", "inversion")
+
+    def summary_tables(self, config: Config) -> tuple[str, ...]:
+        return ("flip", "flip_real", "generation", "inversion", "fid", "timing")
+
+
+SPEC = register(
+    ShapesGAN(
+        "shapes_gan",
+        latents="sampled",
+        shared=("shapes",),
+        figure_dirs=("gan_figures",),
+        task_sources={"flip_real": "inverted.parquet"},
+        reference="shapes_gan",
+    )
+)
