@@ -6,6 +6,7 @@ import torch
 
 from plugen.evaluate.fid import (
     ClassifierFeatures,
+    InceptionFeatures,
     TorchScriptFeatures,
     fid,
     fid_from_features,
@@ -69,3 +70,82 @@ def test_classifier_backend_uses_features():
 
     images = np.random.default_rng(0).integers(0, 255, (10, 4, 4, 3), dtype=np.uint8)
     assert ClassifierFeatures(Fake())(images).shape == (10, 4)
+
+
+def test_closed_form_with_shared_rotated_eigenvectors_and_from_samples():
+    # S1 = R diag(a) R^T, S2 = R diag(b) R^T commute: distance = |dmu|^2 + sum (sqrt a - sqrt b)^2
+    theta = 0.7
+    rot = np.array(
+        [[np.cos(theta), -np.sin(theta), 0.0], [np.sin(theta), np.cos(theta), 0.0], [0, 0, 1]]
+    )
+    a, b = np.array([4.0, 1.0, 0.25]), np.array([1.0, 9.0, 0.25])
+    s1, s2 = rot @ np.diag(a) @ rot.T, rot @ np.diag(b) @ rot.T
+    mu1, mu2 = np.array([1.0, 0.0, -1.0]), np.array([0.0, 2.0, -1.0])
+    expected = 1.0 + 4.0 + (2.0 - 1.0) ** 2 + (1.0 - 3.0) ** 2  # = 10
+    assert frechet_distance(mu1, s1, mu2, s2) == pytest.approx(expected)
+    rng = np.random.default_rng(0)
+    x1 = rng.multivariate_normal(mu1, s1, size=40_000)
+    x2 = rng.multivariate_normal(mu2, s2, size=40_000)
+    assert fid_from_features(x1, x2) == pytest.approx(expected, rel=0.03)
+
+
+class _FakeInception(torch.nn.Module):
+    """StyleGAN2-ADA's calling convention: features only with return_features=True."""
+
+    def forward(self, x: torch.Tensor, return_features: bool = False) -> torch.Tensor:
+        if not return_features:
+            return torch.zeros(len(x), 1008)  # class scores
+        m = x.mean((2, 3))  # per-channel mean of the [0, 255] input
+        side = x.new_full((len(x), 1), float(x.shape[-1]))
+        return torch.cat([m.repeat(1, 682), m[:, :1], side], 1)  # 2046 + 1 + 1 = 2048
+
+
+def test_inception_torchscript_gets_0_255_pixels_at_native_size(tmp_path):
+    path = tmp_path / "inception-2015-12-05.pt"
+    torch.jit.save(torch.jit.script(_FakeInception()), str(path))
+    backend = InceptionFeatures(path, batch_size=2)
+    images = np.zeros((3, 10, 10, 3), dtype=np.uint8)
+    images[:, :, :, 0] = np.array([0, 128, 255], dtype=np.uint8)[:, None, None]
+    images[:, :, :, 2] = 7
+    feats = backend(images)
+    assert feats.shape == (3, 2048)
+    np.testing.assert_allclose(feats[:, 0], [0.0, 128.0, 255.0], atol=1e-3)
+    np.testing.assert_allclose(feats[:, 2], 7.0, atol=1e-3)
+    np.testing.assert_allclose(feats[:, -1], 10.0)  # not resized here: the network does that
+
+
+class _SmallInception(torch.nn.Module):
+    def forward(self, x: torch.Tensor, return_features: bool = False) -> torch.Tensor:
+        return x.mean((2, 3)) if return_features else torch.zeros(len(x), 1008)
+
+
+def test_fid_through_the_inception_backend_has_the_known_answer(tmp_path):
+    # a 3-d stand-in keeps the matrix square root cheap (2048-d takes minutes on a busy CPU)
+    path = tmp_path / "small.pt"
+    torch.jit.save(torch.jit.script(_SmallInception()), str(path))
+    backend = InceptionFeatures(path, feature_dim=None)
+    rng = np.random.default_rng(0)
+    images = np.repeat(rng.integers(0, 200, (50, 1, 1, 3), dtype=np.uint8), 4, axis=1)
+    images = np.repeat(images, 4, axis=2)
+    assert fid(images, images, backend) == pytest.approx(0.0, abs=1e-6)
+    shifted = images.copy()
+    shifted[..., 2] += 10  # the mean of channel 2 moves by 10, covariances stay
+    assert fid(images, shifted, backend) == pytest.approx(100.0, rel=1e-6)
+
+
+def test_inception_rejects_pytorch_fid_state_dict_and_wrong_width(tmp_path):
+    pth = tmp_path / "pt_inception-2015-12-05-6726825d.pth"
+    torch.save({"Conv2d_1a_3x3.conv.weight": torch.zeros(32, 3, 3, 3)}, str(pth))
+    with pytest.raises(ValueError, match="a state dict .* give the TorchScript inception-2015"):
+        InceptionFeatures(pth)
+    with pytest.raises(FileNotFoundError, match="Inception file not found"):
+        InceptionFeatures(tmp_path / "missing.pt")
+
+    class Narrow(torch.nn.Module):
+        def forward(self, x: torch.Tensor, return_features: bool = False) -> torch.Tensor:
+            return x.mean((2, 3))
+
+    narrow = tmp_path / "narrow.pt"
+    torch.jit.save(torch.jit.script(Narrow()), str(narrow))
+    with pytest.raises(ValueError, match="returned 3 features per image, expected 2048"):
+        InceptionFeatures(narrow)(np.zeros((2, 4, 4, 3), dtype=np.uint8))

@@ -1,8 +1,10 @@
 """Frechet distance between feature distributions, with pluggable feature backends.
 
 The default backend is offline: the external attribute classifier's penultimate features
-(comparable within this project, not with published Inception FIDs). For Inception-style FID,
-pass a user-supplied TorchScript network file (nothing is downloaded).
+(comparable within this project, not with published Inception FIDs). The paper's FID (Heusel et
+al. 2017: Inception-v3 pool features, 2048-d) comes from :class:`InceptionFeatures` with the
+TorchScript ``inception-2015-12-05.pt`` that StyleGAN2-ADA and clean-fid use, given by path;
+:class:`TorchScriptFeatures` runs any other TorchScript network. Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -58,6 +60,27 @@ def fid_from_features(f1: np.ndarray, f2: np.ndarray) -> float:
     )
 
 
+def _load_torchscript(path: Path, device: torch.device | str, what: str) -> torch.jit.ScriptModule:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: {what} not found")
+    try:
+        return torch.jit.load(str(path), map_location=device).eval()
+    except Exception as exc:  # noqa: BLE001 - any load failure means a wrong file
+        first_error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    try:
+        state = torch.load(str(path), map_location="cpu", weights_only=True)
+    except Exception:  # noqa: BLE001 - neither TorchScript nor a tensor file
+        state = None
+    if isinstance(state, dict) and state and all(isinstance(v, Tensor) for v in state.values()):
+        raise ValueError(
+            f"{path}: a state dict (e.g. pytorch-fid's pt_inception-2015-12-05-6726825d.pth), "
+            "which needs pytorch-fid's Inception code and torchvision (not installable beside "
+            "this torch build); give the TorchScript inception-2015-12-05.pt of StyleGAN2-ADA / "
+            "clean-fid instead (same TF Inception weights)"
+        )
+    raise ValueError(f"{path}: not a TorchScript module ({first_error})")
+
+
 class FeatureBackend(Protocol):
     """Maps uint8 images ``(n, H, W, 3)`` to features ``(n, f)``."""
 
@@ -97,17 +120,8 @@ class TorchScriptFeatures:
         batch_size: int = 64,
         device: torch.device | str = "cpu",
     ) -> None:
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"{path}: TorchScript feature network not found; export one with torch.jit.save "
-                "or use the default classifier features"
-            )
-        try:
-            self.net = torch.jit.load(str(path), map_location=device).eval()
-        except Exception as exc:  # noqa: BLE001 - any load failure means a wrong file
-            msg = f"{path}: not a TorchScript module ({type(exc).__name__}: {exc})"
-            raise ValueError(msg) from None
+        what = "TorchScript feature network (export one with torch.jit.save)"
+        self.net = _load_torchscript(Path(path), device, what)
         self.input_size, self.value_range = input_size, value_range
         self.batch_size, self.device = batch_size, device
 
@@ -121,6 +135,47 @@ class TorchScriptFeatures:
 
     def __call__(self, images: np.ndarray) -> np.ndarray:
         images = check_images(images, "TorchScriptFeatures")
+        f = map_image_batches(self._features, images, self.batch_size, self.device)
+        return f.reshape(len(images), -1)
+
+
+class InceptionFeatures:
+    """Inception-v3 pool features ``(n, 2048)`` from the TorchScript ``inception-2015-12-05.pt``.
+
+    That file (the TF FID Inception translated by StyleGAN2-ADA, also used by clean-fid) is
+    called as ``net(x, return_features=True)`` with ``x`` float ``(b, 3, H, W)`` in [0, 255] at
+    any size: it resizes to 299 x 299 and normalizes itself. path: the file; feature_dim: the
+    width the output must have (None: any). Raises ``FileNotFoundError`` for a missing file and
+    ``ValueError`` for a state dict such as pytorch-fid's ``.pth`` (naming the file to use
+    instead), for anything else that is not TorchScript, and for outputs of the wrong width.
+    """
+
+    name = "inception"
+
+    def __init__(
+        self,
+        path: str | Path,
+        batch_size: int = 64,
+        device: torch.device | str = "cpu",
+        feature_dim: int | None = 2048,
+    ) -> None:
+        self.path = Path(path)
+        self.net = _load_torchscript(self.path, device, "Inception file")
+        self.batch_size, self.device, self.feature_dim = batch_size, device, feature_dim
+
+    def _features(self, x: Tensor) -> Tensor:
+        with torch.no_grad():
+            out = self.net(x * 255.0, return_features=True)
+        out = out.flatten(1).float()
+        if self.feature_dim is not None and out.shape[1] != self.feature_dim:
+            raise ValueError(
+                f"{self.path}: returned {out.shape[1]} features per image, expected "
+                f"{self.feature_dim} (Inception-v3 pool features)"
+            )
+        return out
+
+    def __call__(self, images: np.ndarray) -> np.ndarray:
+        images = check_images(images, "InceptionFeatures")
         f = map_image_batches(self._features, images, self.batch_size, self.device)
         return f.reshape(len(images), -1)
 

@@ -1,16 +1,27 @@
 """What the paper (Wolczyk et al., AAAI 2022, section 'Chemical molecules') reports beside
 the molecules experiment's tables, and how our protocol differs."""
 
+from plugen.reference.paper import protocol
+
+
+def _targets(prop: str) -> str:
+    return ", ".join(str(v) for v in protocol("molecules", f"targets_{prop}"))
+
+
+_ZINC = f"ZINC {protocol('molecules', 'dataset_size') // 1000}k"
+
 PAPER = {
-    "generation": "Figure 7 (ZINC250k, CharVAE backbone, 25,000 molecules per target): densities "
-    "of logP, TPSA and SAS of molecules generated for each target move to the requested value "
-    "(shown as plots, no table). The authors' code reaches a target shift of 0.93 for logP 4.5 "
-    "and 0.51 for logP 1.5 (our reading of their released results).",
-    "lead_optimization": "Figure 8: a lead molecule's logP raised gradually; the molecules "
-    "stay similar to the seed while logP grows (shown as pictures, no table).",
+    "generation": f"Figure 7 ({_ZINC}, CharVAE backbone, "
+    f"{protocol('molecules', 'n_per_target') // 1000}k molecules per requested value; logP "
+    f"{_targets('logP')}; TPSA {_targets('TPSA')}; SAS {_targets('SAS')}: "
+    f"{protocol('molecules', 'n_scenarios')} scenarios): the densities of the generated "
+    "molecules' properties move towards the requested value (plots, no table).",
+    "lead_optimization": "Figure 8: a lead molecule's logP raised gradually by "
+    f"{protocol('molecules', 'lead_logP_increase')}; the molecules stay structurally similar to "
+    "the seed while logP grows (pictures, no table).",
     "fcd": "Not reported in the paper.",
     "charvae": "Backbone quality (not reported in the paper).",
-    "labeling_report": "ZINC250k, labels from RDKit (logP, TPSA, SAS).",
+    "labeling_report": f"{_ZINC}, labels from RDKit (logP, TPSA, SAS).",
 }
 NOTES = {
     "": "Default: a seeded subset of the MOSES training set (from the molsets wheel), a CharVAE "

@@ -1,7 +1,10 @@
 """The shared shapes data and the external classifier (the judge)."""
 
+from plugen.reference.paper import protocol
+
 PAPER = {
-    "classifier": "The paper's judge is a ResNet-56 trained on CelebA (no accuracy reported).",
+    "classifier": "The paper's judge is a multi-label ResNet-"
+    f"{protocol('celeba_vae', 'classifier_depth')} trained on CelebA (no accuracy reported).",
 }
 NOTES = {
     "classifier": "Trained on a separate, fully crossed rendering; tested on the real test split.",
