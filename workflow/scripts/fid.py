@@ -7,7 +7,7 @@ import pandas as pd
 from plugen import io
 from plugen.backbones.image_vae import ImageVAE, reconstruct
 from plugen.evaluate.classifier import AttributeClassifier
-from plugen.evaluate.fid import ClassifierFeatures, TorchScriptFeatures, fid
+from plugen.evaluate.fid import ClassifierFeatures, InceptionFeatures, fid
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
@@ -23,7 +23,7 @@ if sm.params.reconstruct:
     sets["reconstruction"] = reconstruct(ImageVAE.load(sm.input.decoder[0]), real)
 backends = [ClassifierFeatures(AttributeClassifier.load(sm.input.judge))]
 if sm.params.inception:
-    backends.append(TorchScriptFeatures(sm.params.inception))
+    backends.append(InceptionFeatures(sm.params.inception))
 rows = [
     {"features": b.name, "images": name, "fid": fid(real, imgs, b), "n": len(imgs)}
     for b in backends
