@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -83,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
     data = load_user_data(
         args.latents, args.labels, common.parse_kinds(args.kinds), args.w_plus, args.seed
     )
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)  # fail before training, not after
     dev = common.device(args.device)
     fit_rows = (data.frame["split"] != "test").to_numpy()
     size = _flow_size(args, data.z.shape[1])
