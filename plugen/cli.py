@@ -1,6 +1,14 @@
-"""Command line: ``plugen demo`` (synthetic end-to-end check), ``plugen validate-config``.
+"""plugen: train and use PluGeN plugins on your own latents, without the workflow.
 
-The pipeline itself runs through Snakemake; this CLI is for quick checks without it.
+  plugen train --latents z.npy --labels labels.csv --out plugin.pt
+  plugen generate --plugin plugin.pt --set smile=1 --n 64 --out z.npy
+  plugen manipulate --plugin plugin.pt --latents z.npy --set smile=0 --out z2.npy
+  plugen encode --plugin plugin.pt --latents z.npy --out labels.csv
+  plugen info plugin.pt
+
+Bad input (unknown attribute, wrong value, missing or foreign file) exits with code 2 and one
+line on stderr. "plugen demo" checks the install on synthetic latents; "plugen
+validate-config" checks a workflow config. "plugen VERB --help" describes each verb.
 """
 
 from __future__ import annotations
@@ -64,20 +72,23 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def validate(args: argparse.Namespace) -> int:
-    from plugen.config import ConfigError, load_config
+    from plugen.config import load_config
 
-    try:
-        load_config(args.config)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+    load_config(args.config)
     print(f"{args.config}: valid")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="plugen", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    """Run the ``plugen`` command line on ``argv`` (default: ``sys.argv[1:]``); returns the
+    exit code: 0, or 2 with one line ``plugen <verb>: <message>`` on stderr for bad input."""
+    from plugen.commands import add_parsers
+
+    parser = argparse.ArgumentParser(
+        prog="plugen", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="VERB")
+    add_parsers(sub)
     p = sub.add_parser("demo", help="train PluGeN on synthetic latents and print accuracies")
     p.add_argument("--n", type=int, default=10000)
     p.add_argument("--dim", type=int, default=16)
@@ -92,7 +103,12 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=validate)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (ValueError, OSError, FloatingPointError) as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"plugen {args.command}: {message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,0 +1,203 @@
+"""A user's own decoder and judge (attribute classifier), saved as TorchScript files.
+
+The decoder maps latents ``(n, d)`` (or W+ ``(n, L, d)``) to images ``(n, C, H, W)`` with C in
+{1, 3}; the judge maps images ``(n, 3, H, W)`` to one output per attribute (a logit for binary
+attributes, the value for continuous ones). Both work on pixel values in ``image_range``.
+Save a model with ``torch.jit.save(torch.jit.script(model), path)`` (or ``torch.jit.trace``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+
+from plugen.backbones.image_vae import images_to_tensor, tensor_to_images
+from plugen.data.user import broadcast_w_plus
+
+# torch.jit is deprecated in favour of torch.export, but TorchScript files are what users have
+_JIT_DEPRECATION = r"`torch\.jit\.\w+` is deprecated"
+
+
+def load_torchscript(
+    path: str | Path, what: str, device: str | torch.device = "cpu"
+) -> torch.jit.ScriptModule:
+    """Load the TorchScript module at ``path`` onto ``device``, in eval mode.
+
+    ``what`` names its role in errors ("decoder", "judge"). Raises ``FileNotFoundError`` for a
+    missing file and ``ValueError`` for a file that is not TorchScript.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such {what} file")
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", _JIT_DEPRECATION, DeprecationWarning)
+            module = torch.jit.load(str(path), map_location=torch.device(device))
+    except (RuntimeError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+        raise ValueError(
+            f"{path}: not a TorchScript {what} ({reason}); "
+            "save it with torch.jit.save(torch.jit.script(model), path)"
+        ) from None
+    return module.eval()
+
+
+def _call(module: torch.jit.ScriptModule, x: Tensor, path: Path, what: str) -> Tensor:
+    """``module(x)`` with a one-line ``ValueError`` naming the file when it fails."""
+    try:
+        out = module(x)
+    except RuntimeError as exc:
+        lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+        reason = lines[-1] if lines else type(exc).__name__
+        raise ValueError(
+            f"{path}: the {what} failed on input of shape {tuple(x.shape)}: {reason}"
+        ) from None
+    if not isinstance(out, Tensor):
+        raise ValueError(f"{path}: the {what} returned a {type(out).__name__}, expected a tensor")
+    return out
+
+
+def _check_range(image_range: Sequence[float]) -> tuple[float, float]:
+    lo, hi = (float(v) for v in image_range)
+    if not hi > lo:
+        raise ValueError(f"image_range must be (low, high) with high > low, got {image_range}")
+    return lo, hi
+
+
+class ScriptedDecoder:
+    """Callable ``z (n, d) float32 -> uint8 images (n, H, W, 3)`` through a TorchScript decoder.
+
+    layers: when set, latents go in as W+ ``(n, layers, d)`` (the same latent at every layer);
+    image_range: the decoder's pixel range, mapped to 0..255 (values outside are clipped);
+    grey ``(n, 1, H, W)`` output becomes 3 equal channels. Raises ``FileNotFoundError`` /
+    ``ValueError`` (see :func:`load_torchscript`).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        device: str | torch.device = "cpu",
+        layers: int | None = None,
+        image_range: Sequence[float] = (0.0, 1.0),
+        batch_size: int = 256,
+    ) -> None:
+        self.path = Path(path)
+        self.device = torch.device(device)
+        self.layers = layers
+        self.image_range = _check_range(image_range)
+        self.batch_size = int(batch_size)
+        self.module = load_torchscript(self.path, "decoder", self.device)
+
+    def _images(self, out: Tensor, n: int) -> np.ndarray:
+        if out.ndim != 4 or out.shape[0] != n or out.shape[1] not in (1, 3):
+            raise ValueError(
+                f"{self.path}: output has shape {tuple(out.shape)}, expected ({n}, C, H, W) "
+                "images with C = 1 or 3"
+            )
+        if not torch.isfinite(out).all():
+            raise ValueError(f"{self.path}: output contains NaN or infinite pixel values")
+        lo, hi = self.image_range
+        return tensor_to_images(((out.float() - lo) / (hi - lo)).expand(-1, 3, -1, -1))
+
+    @torch.no_grad()
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        """Latents ``(n, d)`` -> uint8 images ``(n, H, W, 3)``; ``ValueError`` on a bad shape
+        of ``z`` or of the decoder's output, or when the decoder fails."""
+        z = np.asarray(z, dtype=np.float32)
+        if z.ndim != 2:
+            raise ValueError(f"{self.path}: latents have shape {z.shape}, expected (n, d)")
+        if self.layers is not None:
+            z = broadcast_w_plus(z, self.layers)
+        parts = []
+        for start in range(0, len(z), self.batch_size):
+            x = torch.from_numpy(z[start : start + self.batch_size]).to(self.device)
+            parts.append(self._images(_call(self.module, x, self.path, "decoder"), len(x)))
+        if not parts:
+            return np.zeros((0, 0, 0, 3), dtype=np.uint8)
+        return np.concatenate(parts)
+
+    def check(self, latent_dim: int) -> np.ndarray:
+        """Decode one zero latent of width ``latent_dim`` so a bad decoder fails early; returns
+        its image ``(1, H, W, 3)``. Raises ``ValueError`` as :meth:`__call__`."""
+        return self(np.zeros((1, latent_dim), dtype=np.float32))
+
+
+class ScriptedJudge:
+    """Callable ``uint8 images (n, H, W, 3) -> DataFrame`` of ``pred_<attr>`` float32 columns,
+    through a TorchScript classifier with one output per name in ``outputs``.
+
+    kinds: attribute -> "binary" (output is a logit; the column holds its sigmoid) or
+    "continuous" (the raw output); image_range: the pixel range the judge expects (0..255 is
+    mapped onto it). Raises ``FileNotFoundError`` / ``ValueError`` (see
+    :func:`load_torchscript`; also for outputs without a kind).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        outputs: Sequence[str],
+        kinds: Mapping[str, str],
+        device: str | torch.device = "cpu",
+        image_range: Sequence[float] = (0.0, 1.0),
+        batch_size: int = 256,
+    ) -> None:
+        self.path = Path(path)
+        self.outputs = list(outputs)
+        if not self.outputs:
+            raise ValueError(f"{self.path}: the judge needs at least one output name")
+        missing = [a for a in self.outputs if a not in kinds]
+        if missing:
+            raise ValueError(f"{self.path}: no kind given for judge output(s) {missing}")
+        bad = {a: kinds[a] for a in self.outputs if kinds[a] not in ("binary", "continuous")}
+        if bad:
+            raise ValueError(f"{self.path}: kinds must be 'binary' or 'continuous', got {bad}")
+        self.binary = torch.tensor([kinds[a] == "binary" for a in self.outputs])
+        self.device = torch.device(device)
+        self.image_range = _check_range(image_range)
+        self.batch_size = int(batch_size)
+        self.module = load_torchscript(self.path, "judge", self.device)
+
+    def _predictions(self, out: Tensor, n: int) -> Tensor:
+        k = len(self.outputs)
+        if out.ndim == 1 and k == 1:
+            out = out[:, None]
+        if out.ndim != 2 or out.shape[0] != n:
+            raise ValueError(
+                f"{self.path}: output has shape {tuple(out.shape)}, expected ({n}, {k})"
+            )
+        if out.shape[1] != k:
+            raise ValueError(
+                f"{self.path}: output has width {out.shape[1]}, "
+                f"classifier_outputs names {k} attributes"
+            )
+        out = out.float().cpu()
+        return torch.where(self.binary, torch.sigmoid(out), out)
+
+    @torch.no_grad()
+    def __call__(self, images: np.ndarray) -> pd.DataFrame:
+        """uint8 images ``(n, H, W, 3)`` -> ``pred_<attr>`` columns ``(n,)`` in ``outputs``
+        order; ``ValueError`` on bad images, a bad output shape, or when the judge fails."""
+        images = np.asarray(images)
+        if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
+            raise ValueError(
+                f"{self.path}: images must be uint8 (n, H, W, 3), got {images.dtype} {images.shape}"
+            )
+        lo, hi = self.image_range
+        parts = [torch.zeros(0, len(self.outputs))]
+        for start in range(0, len(images), self.batch_size):
+            x = images_to_tensor(images[start : start + self.batch_size]).to(self.device)
+            x = x.float() / 255.0 * (hi - lo) + lo
+            parts.append(self._predictions(_call(self.module, x, self.path, "judge"), len(x)))
+        preds = torch.cat(parts).numpy()
+        return pd.DataFrame({f"pred_{a}": preds[:, j] for j, a in enumerate(self.outputs)})
+
+    def check(self, images: np.ndarray) -> pd.DataFrame:
+        """Run the judge on the first two of ``images`` so a bad judge fails early; returns
+        their predictions. Raises ``ValueError`` as :meth:`__call__`."""
+        return self(np.asarray(images)[:2])

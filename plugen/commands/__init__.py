@@ -1,0 +1,17 @@
+"""The ``plugen`` verbs for trained plugins: train, generate, manipulate, encode, info.
+
+Each module adds its sub-parsers; heavy imports (torch, pandas) wait until a verb runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from plugen.commands import describe, edit, train
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    """Register the plugin verbs on the ``plugen`` sub-command parser ``sub``."""
+    train.add_parser(sub)
+    edit.add_parsers(sub)
+    describe.add_parsers(sub)

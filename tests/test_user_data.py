@@ -1,0 +1,224 @@
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import torch
+
+from plugen.data.user import (
+    assign_splits,
+    binarize,
+    broadcast_w_plus,
+    infer_kinds,
+    load_user_data,
+    read_labels,
+    read_latents,
+    reduce_w_plus,
+    write_latents,
+)
+from plugen.defaults import default_flow_size
+
+Z = np.arange(24, dtype=np.float32).reshape(6, 4) / 10
+
+
+def _parquet(path, ids, rows, typ=None):
+    pq.write_table(pa.table({"id": ids, "z": pa.array(rows, type=typ)}), path)
+    return path
+
+
+def _csv(path, text):
+    path.write_text(text)
+    return path
+
+
+# ---------------------------------------------------------------------------- latents
+def test_every_latent_format_reads_the_same_array(tmp_path):
+    np.save(tmp_path / "z.npy", Z)
+    torch.save(torch.from_numpy(Z), tmp_path / "t.pt")
+    torch.save({"latents": torch.from_numpy(Z), "note": "w"}, tmp_path / "d.pt")
+    ids = [f"img{i}" for i in range(6)]
+    _parquet(tmp_path / "fixed.parquet", ids, Z.tolist(), pa.list_(pa.float32(), 4))
+    _parquet(tmp_path / "var.parquet", ids, Z.astype(np.float64).tolist())
+    for name in ("z.npy", "t.pt", "d.pt", "fixed.parquet", "var.parquet"):
+        z, got_ids = read_latents(tmp_path / name)
+        assert z.dtype == np.float32 and z.shape == (6, 4), name
+        np.testing.assert_allclose(z, Z, rtol=1e-6, err_msg=name)
+        assert got_ids == (ids if name.endswith("parquet") else None), name
+
+
+def test_w_plus_latents_round_trip_through_parquet_and_reduce(tmp_path):
+    w = np.stack([Z, Z + 1, Z + 5], 1)  # (6, 3, 4)
+    write_latents(tmp_path / "w.parquet", w, [f"s{i}" for i in range(6)])
+    back, ids = read_latents(tmp_path / "w.parquet")
+    np.testing.assert_array_equal(back, w)
+    assert ids[0] == "s0"
+    np.testing.assert_array_equal(reduce_w_plus(w, "first"), Z)
+    np.testing.assert_allclose(reduce_w_plus(w, "mean"), Z + 2, rtol=1e-6)
+    np.testing.assert_array_equal(reduce_w_plus(Z, "mean"), Z)  # (n, d) passes through
+    b = broadcast_w_plus(Z, 5)
+    assert b.shape == (6, 5, 4) and np.array_equal(b[:, 4], Z)
+    write_latents(tmp_path / "w.npy", w)
+    assert read_latents(tmp_path / "w.npy")[0].shape == (6, 3, 4)
+    with pytest.raises(ValueError, match="mode"):
+        reduce_w_plus(w, "last")
+
+
+@pytest.mark.parametrize(
+    "name, make, match",
+    [
+        ("z.csv", lambda p: p.write_text("1,2"), "unknown latents format '.csv'"),
+        ("z.npy", lambda p: np.save(p, np.zeros(5)), r"shape \(5,\), expected \(n, d\)"),
+        ("z.npy", lambda p: np.save(p, np.zeros((2, 2, 2, 2))), "expected"),
+        ("z.npy", lambda p: np.save(p, np.zeros((0, 4))), "at least one latent"),
+        ("z.npy", lambda p: p.write_bytes(b"not numpy"), "not a readable .npy"),
+        ("z.pt", lambda p: torch.save({"a": torch.zeros(2), "b": torch.zeros(2)}, p), "2 tensor"),
+        ("z.pt", lambda p: p.write_text("junk"), "not a readable .pt"),
+        ("z.parquet", lambda p: _parquet(p, ["a", "b"], [[1.0, 2.0], [3.0]]), "ragged"),
+        ("z.parquet", lambda p: _parquet(p, ["a", "a"], [[1.0], [3.0]]), "duplicate id"),
+    ],
+)
+def test_bad_latents_name_the_file_and_the_problem(tmp_path, name, make, match):
+    path = tmp_path / name
+    make(path)
+    with pytest.raises(ValueError, match=match) as err:
+        read_latents(path)
+    assert str(path) in str(err.value) and "\n" not in str(err.value)
+
+
+def test_latents_with_nan_rows_say_how_many(tmp_path):
+    z = Z.copy()
+    z[1, 2], z[4, 0] = np.nan, np.inf
+    np.save(tmp_path / "z.npy", z)
+    with pytest.raises(ValueError, match=r"z\.npy: 2 of 6 latent\(s\) contain NaN"):
+        read_latents(tmp_path / "z.npy")
+
+
+def test_missing_latents_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothere.npy: no such latents file"):
+        read_latents(tmp_path / "nothere.npy")
+
+
+# ---------------------------------------------------------------------------- labels
+def test_labels_without_id_are_taken_in_order_with_unknown_cells(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 40
+    smile = rng.integers(0, 2, n).astype(float)
+    age = rng.normal(40, 10, n)
+    hidden = rng.random(n) < 0.3
+    cells = [("" if h else f"{s:g}", f"{a:.3f}") for s, a, h in zip(smile, age, hidden)]
+    text = "smile,age\n" + "\n".join(f"{s},{a}" for s, a in cells)
+    frame = read_labels(_csv(tmp_path / "y.csv", text), n)
+    assert list(frame.columns) == ["id", "smile", "age"]
+    assert frame["id"].tolist() == [str(i) for i in range(n)]
+    assert frame["smile"].dtype == np.float32 and frame["age"].dtype == np.float32
+    assert frame["smile"].isna().sum() == hidden.sum() > 0
+    np.testing.assert_array_equal(frame["smile"][~hidden], smile[~hidden])
+    np.testing.assert_allclose(frame["age"], age, atol=1e-3)
+
+
+def test_labels_with_id_are_matched_to_the_latent_ids(tmp_path):
+    path = _csv(tmp_path / "y.csv", "id,split,round\nc,test,1\na,train,0\nb,val,\n")
+    frame = read_labels(path, 3, ids=["a", "b", "c"])
+    assert frame["id"].tolist() == ["a", "b", "c"]
+    assert frame["split"].tolist() == ["train", "val", "test"]
+    assert frame["round"].tolist()[0::2] == [0.0, 1.0] and np.isnan(frame["round"][1])
+
+
+def test_labels_without_id_take_the_latent_ids(tmp_path):
+    frame = read_labels(_csv(tmp_path / "y.csv", "round\n1\n0\n"), 2, ids=["p", "q"])
+    assert frame["id"].tolist() == ["p", "q"]
+
+
+@pytest.mark.parametrize(
+    "text, ids, match",
+    [
+        ("a\n1\n0\n", None, "has 2 label rows but there are 3 latents"),
+        ("id,a\nx,1\ny,0\nq,1\n", ["x", "y", "z"], r"no row for latent id\(s\) 'z'.*'q'"),
+        ("a,split\n1,train\n0,later\n1,test\n", None, r"'split' has value\(s\) \['later'\]"),
+        ("a,b\n1,2\n0,yes\n1,3\n", None, "column 'b', line 3: 'yes' is not a number"),
+        ("a,b\n1,\n0,\n1,\n", None, "attribute column 'b' has no known value"),
+        ("id,split\nx,train\ny,val\nz,test\n", None, "no attribute column"),
+        ("a,a\n1,1\n1,1\n1,1\n", None, "duplicate column"),
+        ("a,b\n1,2,3\n0,1\n1,1\n", None, r"line 2 has 3 field\(s\), the header has 2"),
+        ("", None, "not a readable csv"),
+    ],
+)
+def test_bad_labels_name_the_file_and_the_problem(tmp_path, text, ids, match):
+    path = _csv(tmp_path / "labels.csv", text)
+    with pytest.raises(ValueError, match=match) as err:
+        read_labels(path, 3, ids)
+    assert "labels.csv" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_missing_labels_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="y.csv: no such labels file"):
+        read_labels(tmp_path / "y.csv", 3)
+
+
+# ---------------------------------------------------------------------------- kinds, splits
+def test_kinds_are_inferred_and_overridden():
+    y = pd.DataFrame(
+        {"a": [0, 1, np.nan, 1], "pm": [-1, 1, 1, np.nan], "t": [0.5, 2, 3, 1], "one": [1] * 4}
+    )
+    cols = ["a", "pm", "t", "one"]
+    assert infer_kinds(y, cols) == {
+        "a": "binary",
+        "pm": "binary",
+        "t": "continuous",
+        "one": "binary",
+    }
+    assert infer_kinds(y, cols, {"a": "continuous"})["a"] == "continuous"
+    with pytest.raises(ValueError, match="'t' is declared binary"):
+        infer_kinds(y, cols, {"t": "binary"})
+    with pytest.raises(ValueError, match=r"unknown attribute\(s\) \['smile'\]"):
+        infer_kinds(y, cols, {"smile": "binary"})
+
+
+def test_binarize_maps_minus_one_to_zero_and_keeps_unknowns():
+    y = pd.DataFrame({"pm": [-1.0, 1.0, np.nan], "a": [0.0, 1.0, 1.0], "t": [-1.0, 1.0, 0.0]})
+    out = binarize(y, {"pm": "binary", "a": "binary", "t": "continuous"})
+    assert out["pm"].tolist()[:2] == [0.0, 1.0] and np.isnan(out["pm"][2])
+    assert out["a"].tolist() == [0.0, 1.0, 1.0] and out["t"].tolist() == [-1.0, 1.0, 0.0]
+    assert y["pm"][0] == -1.0  # the input is left alone
+
+
+def test_assign_splits_is_seeded_and_cut_80_10_10():
+    s = assign_splits(100, seed=3)
+    assert [int((s == k).sum()) for k in ("train", "val", "test")] == [80, 10, 10]
+    assert np.array_equal(s, assign_splits(100, seed=3))
+    assert not np.array_equal(s, assign_splits(100, seed=4))
+    for n in (3, 4, 7):
+        assert set(assign_splits(n, seed=0)) == {"train", "val", "test"}
+    given = ["test", "train", "val"]
+    assert assign_splits(3, 0, given=given).tolist() == given
+    with pytest.raises(ValueError, match=r"\['dev'\]"):
+        assign_splits(2, 0, given=["dev", "train"])
+
+
+def test_load_user_data_puts_w_plus_latents_and_labels_together(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 50
+    w = rng.normal(size=(n, 3, 6)).astype(np.float32)
+    ids = [f"face{i:02d}" for i in range(n)]
+    write_latents(tmp_path / "w.parquet", w, ids)
+    order = rng.permutation(n)  # labels in another order, matched by id
+    rows = [f"{ids[i]},{2 * (i % 2) - 1},{i / 10}" for i in order]
+    _csv(tmp_path / "y.csv", "id,smile,age\n" + "\n".join(rows))
+    data = load_user_data(tmp_path / "w.parquet", tmp_path / "y.csv", seed=5)
+    assert data.layers == 3 and data.kinds == {"smile": "binary", "age": "continuous"}
+    np.testing.assert_array_equal(data.z, w[:, 0])
+    assert list(data.frame.columns) == ["id", "split", "smile", "age"]
+    assert data.frame["id"].tolist() == ids
+    assert data.frame["smile"].tolist() == [float(i % 2) for i in range(n)]
+    np.testing.assert_allclose(data.frame["age"], np.arange(n) / 10, rtol=1e-6)
+    assert sorted(data.frame["split"].value_counts().tolist()) == [5, 5, 40]
+    mean = load_user_data(tmp_path / "w.parquet", tmp_path / "y.csv", w_plus="mean")
+    np.testing.assert_allclose(mean.z, w.mean(1), rtol=1e-5)
+
+
+def test_default_flow_size_follows_the_latent_width():
+    assert default_flow_size(8) == {"n_couplings": 4, "n_layers": 4, "hidden": 64}
+    assert default_flow_size(64)["hidden"] == 256
+    assert default_flow_size(512)["hidden"] == 512
+    with pytest.raises(ValueError, match="latent_dim"):
+        default_flow_size(1)
