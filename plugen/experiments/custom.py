@@ -1,0 +1,136 @@
+"""custom: the user's own latents, labels, and optionally decoder and judge (TorchScript).
+
+Nothing is trained but the plugin. Latents and labels are read by :mod:`plugen.data.user`
+(W+ latents ``(n, L, d)`` reduced to ``(n, d)`` and broadcast back before decoding), kinds are
+inferred from the label values unless ``custom.kinds`` says otherwise. Which image tasks run
+depends on the attributes: ``generation`` and ``flip`` need a binary attribute, ``manipulation``
+two, ``gradual`` a continuous one. Without a decoder the tasks still write latents; without a
+judge only the ``probe`` table (how well the label coordinates of held-out latents predict their
+labels, and their NLL) is reported.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any
+
+from plugen.experiments import Config, Decoder, Experiment, Judge, register
+
+
+@lru_cache(maxsize=4)
+def _user_data(latents: str, labels: str, kinds: tuple, w_plus: str, seed: int, stamp: tuple):
+    from plugen.data.user import load_user_data
+
+    return load_user_data(latents, labels, dict(kinds) or None, w_plus, seed)
+
+
+def user_data(config: Config) -> Any:
+    """The user's latents and labels (:class:`plugen.data.user.UserData`), read once per
+    process and file version."""
+    c = config["custom"]
+    paths = (c["latents"], c["labels"])
+    stamp = tuple(os.stat(p).st_mtime_ns if os.path.exists(p) else 0 for p in paths)
+    kinds = tuple(sorted(c["kinds"].items()))
+    return _user_data(*paths, kinds, c["w_plus"], config["seed"], stamp)
+
+
+class Custom(Experiment):
+    def attributes(self, config: Config) -> dict[str, str]:
+        return dict(user_data(config).kinds)
+
+    def decoder(self, config: Config) -> Decoder | None:
+        c = config["custom"]
+        if not c["decoder"]:
+            return None
+        layers = user_data(config).layers
+        return Decoder("torchscript", c["decoder"], layers, tuple(c["image_range"]))
+
+    def judge(self, config: Config) -> Judge | None:
+        c = config["custom"]
+        if not c["classifier"]:
+            return None
+        outputs = tuple(c["classifier_outputs"] or self.attributes(config))
+        return Judge("torchscript", c["classifier"], outputs, tuple(c["image_range"]))
+
+    def tasks(self, config: Config) -> tuple[str, ...]:
+        kinds = self.attributes(config)
+        n_binary = sum(k == "binary" for k in kinds.values())
+        wanted = {
+            "generation": n_binary >= 1,
+            "manipulation": n_binary >= 2,
+            "flip": n_binary >= 1,
+            "gradual": bool(gradual_attribute(config["custom"]["tasks"]["gradual"], kinds)),
+        }
+        return tuple(t for t, ok in wanted.items() if ok and t in config["custom"]["tasks"]["run"])
+
+    def figure_tasks(self, config: Config) -> tuple[str, ...]:
+        return self.tasks(config) if self.decoder(config) else ()
+
+    def summary_tables(self, config: Config) -> tuple[str, ...]:
+        return ("probe", *self.judged_tasks(config))
+
+    def input_files(self, config: Config) -> list[str]:
+        return [config["custom"]["latents"], config["custom"]["labels"]]
+
+    def load_latents(self, config: Config) -> tuple[Any, Any]:
+        data = user_data(config)
+        return data.frame, data.z
+
+    def check(self, config: Config) -> list[str]:
+        c = config["custom"]
+        missing = [k for k in ("latents", "labels") if not c[k]]
+        if missing:
+            return [
+                f"config: custom.{k}: required when 'custom' is in experiments" for k in missing
+            ]
+        try:
+            kinds = self.attributes(config)
+        except (ValueError, FileNotFoundError) as exc:
+            return [str(exc)]
+        problems = []
+        unknown = [a for a in c["classifier_outputs"] if a not in kinds]
+        if unknown:
+            problems.append(
+                f"config: custom.classifier_outputs: {unknown} are not label columns of "
+                f"{c['labels']} ({list(kinds)})"
+            )
+        grad = c["tasks"]["gradual"]["attribute"]
+        if grad is not None and grad not in kinds:
+            problems.append(
+                f"config: custom.tasks.gradual.attribute: {grad!r} is not a label column of "
+                f"{c['labels']} ({list(kinds)})"
+            )
+        if c["classifier"] and not c["decoder"]:
+            problems.append("config: custom.classifier needs custom.decoder (it judges images)")
+        if problems or not c["decoder"]:
+            return problems
+        return check_models(self.decoder(config), self.judge(config), len(user_data(config).z[0]))
+
+
+def gradual_attribute(cfg: Config, kinds: dict[str, str]) -> str | None:
+    """The attribute moved by the gradual task: the configured one, else the first continuous."""
+    if cfg["attribute"]:
+        return cfg["attribute"]
+    return next((a for a, k in kinds.items() if k == "continuous"), None)
+
+
+def check_models(decoder: Decoder, judge: Judge | None, latent_dim: int) -> list[str]:
+    """Run one latent through the user's decoder (and its image through the judge): a module
+    with the wrong output shape fails here, before any job."""
+    from plugen.backbones.torchscript import ScriptedDecoder, ScriptedJudge
+
+    try:
+        dec = ScriptedDecoder(decoder.path, layers=decoder.layers, image_range=decoder.image_range)
+        images = dec.check(latent_dim)
+        if judge is not None:
+            kinds = dict.fromkeys(judge.outputs, "binary")
+            ScriptedJudge(
+                judge.path, list(judge.outputs), kinds, image_range=judge.image_range
+            ).check(images)
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        return [str(exc).splitlines()[0]]
+    return []
+
+
+SPEC = register(Custom("custom", latents="user"))
