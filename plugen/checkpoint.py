@@ -1,4 +1,9 @@
-"""Checkpoint files shared by every model: a format marker, a version, atomic writes."""
+"""Checkpoint files shared by every model: a format marker, a version, atomic writes.
+
+The same payload gives the same bytes: ``torch.save`` names the zip archive inside after the
+file it writes to, so the payload goes through an open file (archive name ``archive``), not
+through the (per-process) temporary path.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,25 @@ from pathlib import Path
 
 import torch
 
+from plugen.atomic import atomic_path
 from plugen.nn import to_device
 
 
 def save_checkpoint(path: str | Path, fmt: str, version: int, **payload: object) -> None:
-    """Write ``payload`` with a format marker and version to ``path`` atomically."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"format": fmt, "version": version, **payload}, tmp)
-    tmp.replace(path)
+    """Write ``{"format": fmt, "version": version, **payload}`` to ``path`` atomically.
+
+    Byte-identical output for an identical payload (tensors, plain values), whatever ``path``.
+    """
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        torch.save({"format": fmt, "version": version, **payload}, fh)
 
 
 def load_checkpoint(path: str | Path, fmt: str, version: int, what: str) -> dict:
-    """Read a :func:`save_checkpoint` file; clear errors for missing or foreign files."""
+    """Read a :func:`save_checkpoint` file (tensors on the CPU) and return its dict.
+
+    Raises FileNotFoundError when ``path`` is missing and ValueError, naming the file and
+    ``what``, when it is not a checkpoint of format ``fmt`` or has another ``version``.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such {what} checkpoint")
