@@ -28,6 +28,13 @@ def synthetic_labels(z: np.ndarray) -> np.ndarray:
 
 
 def demo(args: argparse.Namespace) -> int:
+    if args.dim < 6:
+        print(
+            f"plugen demo: --dim {args.dim} is too small; the synthetic labels read "
+            "z[:, 0] to z[:, 5], so use --dim 6 or more",
+            file=sys.stderr,
+        )
+        return 2
     from plugen import PluGeN
 
     z, y = synthetic_task(args.n, args.dim, args.seed)
@@ -68,7 +75,7 @@ def validate(args: argparse.Namespace) -> int:
 
     try:
         load_config(args.config)
-    except ConfigError as exc:
+    except (ConfigError, FileNotFoundError) as exc:
         print(exc, file=sys.stderr)
         return 2
     print(f"{args.config}: valid")
