@@ -69,7 +69,6 @@ SAMPLES = Contract(
 SCORES = Contract("scores", {"sample_id": pa.string()})
 METRICS = Contract("metrics", {}, extra_float=False)
 HISTORY = Contract("history", {"epoch": pa.int64()})
-CONTRACTS = {c.name: c for c in (DATASET, LATENTS, SAMPLES, SCORES, METRICS, HISTORY)}
 
 
 def _arrow_type(contract: Contract, column: str) -> pa.DataType | None:
