@@ -489,7 +489,7 @@ class PluGeN:
             sigma_now=self.sigma_now,
             history=self.history,
             fitted=self.fitted,
-            state_dict={k: v.cpu() for k, v in self.flow.state_dict().items()},
+            state_dict=self.flow.state_dict(),
         )
 
     @classmethod

@@ -120,3 +120,12 @@ def test_label_coordinates_with_the_flow_on_cuda(synthetic_latents):
         for name in on_cpu:
             np.testing.assert_allclose(got[name], on_cpu[name], rtol=1e-4, atol=1e-5)
     assert m.nll(z[:20], y[:20]).shape == (20,)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_a_checkpoint_has_the_same_bytes_from_cuda_and_cpu(tmp_path):
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+    save_checkpoint(tmp_path / "cpu.pt", "fmt", 1, state_dict=net.state_dict())
+    save_checkpoint(tmp_path / "gpu.pt", "fmt", 1, state_dict=net.cuda().state_dict())
+    assert (tmp_path / "cpu.pt").read_bytes() == (tmp_path / "gpu.pt").read_bytes()
