@@ -1,24 +1,53 @@
-"""Checkpoint files shared by every model: a format marker, a version, atomic writes."""
+"""Checkpoint files shared by every model: a format marker, a version, atomic writes.
+
+The same payload gives the same bytes on any device: tensors are stored on the CPU, and
+since ``torch.save`` names the zip archive inside after the file it writes to, the payload goes
+through an open file (archive name ``archive``), not through the per-process temporary path.
+"""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import torch
 
+from plugen.atomic import atomic_path
 from plugen.nn import to_device
 
 
 def save_checkpoint(path: str | Path, fmt: str, version: int, **payload: object) -> None:
-    """Write ``payload`` with a format marker and version to ``path`` atomically."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"format": fmt, "version": version, **payload}, tmp)
-    tmp.replace(path)
+    """Write ``{"format": fmt, "version": version, **payload}`` to ``path`` atomically.
+
+    Tensors (also inside dicts, lists and tuples, e.g. state dicts) are stored on the CPU.
+    Byte-identical output for an identical payload, whatever ``path`` and device.
+    """
+    state = _on_cpu({"format": fmt, "version": version, **payload})
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        torch.save(state, fh)
+
+
+def _on_cpu(obj: object) -> object:
+    """``obj`` with every tensor moved to the CPU (CPU tensors are not copied); dicts keep their
+    class and attributes (a state dict's ``_metadata``)."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu()
+    if isinstance(obj, dict):
+        out = copy.copy(obj)
+        for key, value in obj.items():
+            out[key] = _on_cpu(value)
+        return out
+    if type(obj) in (list, tuple):
+        return type(obj)(_on_cpu(v) for v in obj)
+    return obj
 
 
 def load_checkpoint(path: str | Path, fmt: str, version: int, what: str) -> dict:
-    """Read a :func:`save_checkpoint` file; clear errors for missing or foreign files."""
+    """Read a :func:`save_checkpoint` file (tensors on the CPU) and return its dict.
+
+    Raises FileNotFoundError when ``path`` is missing and ValueError, naming the file and
+    ``what``, when it is not a checkpoint of format ``fmt`` or has another ``version``.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such {what} checkpoint")
@@ -48,13 +77,12 @@ class ConfigCheckpoint:
 
     def save(self, path: str | Path) -> None:
         """Write weights and config to ``path`` (atomic)."""
-        state = {k: v.cpu() for k, v in self.state_dict().items()}
         save_checkpoint(
             path,
             self.checkpoint_format,
             self.checkpoint_version,
             config=self.config,
-            state_dict=state,
+            state_dict=self.state_dict(),
         )
 
     @classmethod

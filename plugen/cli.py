@@ -36,6 +36,13 @@ def synthetic_labels(z: np.ndarray) -> np.ndarray:
 
 
 def demo(args: argparse.Namespace) -> int:
+    if args.dim < 6:
+        print(
+            f"plugen demo: --dim {args.dim} is too small; the synthetic labels read "
+            "z[:, 0] to z[:, 5], so use --dim 6 or more",
+            file=sys.stderr,
+        )
+        return 2
     from plugen import PluGeN
 
     z, y = synthetic_task(args.n, args.dim, args.seed)
@@ -106,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (ValueError, OSError, FloatingPointError) as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        print(f"plugen {args.command}: {message}", file=sys.stderr)
+        for line in str(exc).splitlines() or [type(exc).__name__]:  # one line per problem
+            print(f"plugen {args.command}: {line.strip()}", file=sys.stderr)
         return 2
 
 

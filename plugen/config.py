@@ -1,7 +1,10 @@
-"""JSON-schema validation shared by the Snakefile and the CLI.
+"""Config reading and validation shared by the Snakefile and the CLI.
 
-Validation fills defaults from the schema and reports every problem as one line naming the key
-path, e.g. ``config: shapes_vae.flow.epochs: 'ten' is not of type 'integer'``.
+:func:`read_yaml` refuses duplicate keys, syntax errors and empty files with one line naming
+the file. Validation fills defaults from the JSON schema, then runs the cross-key checks
+registered per experiment (:data:`CHECKS`, limits a schema cannot state), and reports every
+problem as one line naming the key path, e.g.
+``config: shapes_vae.flow.epochs: 'ten' is not of type 'integer'``.
 """
 
 from __future__ import annotations
@@ -18,7 +21,74 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "config" / "schema"
 
 
 class ConfigError(ValueError):
-    """A configuration does not match its schema."""
+    """A configuration file or mapping is invalid (message: one line per problem)."""
+
+
+# ---------------------------------------------------------------------------- YAML
+class _DuplicateKey(Exception):
+    def __init__(self, key: object, first: int, second: int) -> None:
+        self.key, self.first, self.second = key, first, second
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a mapping with the same key twice (at any level)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[object, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            try:
+                if key in seen:
+                    raise _DuplicateKey(key, seen[key], line)
+                seen[key] = line
+            except TypeError:  # an unhashable key: SafeLoader reports it
+                pass
+        return super().construct_mapping(node, deep)
+
+
+def read_yaml(path: str | Path) -> dict:
+    """Read a YAML config file whose top level is a mapping.
+
+    Raises FileNotFoundError for a missing file and :class:`ConfigError` (one line naming the
+    file) for a syntax error (with line and column), a key written twice in one mapping (with
+    both lines), an empty file or a top level that is not a mapping.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such config file")
+    try:
+        with open(path) as fh:
+            raw = yaml.load(fh, Loader=_UniqueKeyLoader)
+    except _DuplicateKey as dup:
+        raise ConfigError(
+            f"{path}: key {dup.key!r} appears twice in one mapping (lines {dup.first} and "
+            f"{dup.second})"
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ConfigError(f"{path}: YAML syntax error at {where}: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({type(exc).__name__})") from None
+    if raw is None:
+        raise ConfigError(f"{path}: empty config")
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(raw).__name__}")
+    return raw
+
+
+# ---------------------------------------------------------------------------- cross-key checks
+def cross_checks(config: Mapping[str, Any]) -> list[str]:
+    """Problems (``"key.path: ..."``, each once) that the specs of the enabled experiments
+    (``Experiment.check`` in :mod:`plugen.experiments`) find in a schema-valid, defaults-filled
+    ``config``: limits involving two keys, and the user's files where an experiment reads any."""
+    from plugen.experiments import check_config
+
+    return list(dict.fromkeys(check_config(config)))
 
 
 def _with_defaults(validator_class):
@@ -68,12 +138,15 @@ def _where(error: jsonschema.ValidationError) -> str:
 
 
 def validate_config(
-    config: Mapping[str, Any], schema: dict | str | Path | None = None, source: str = "config"
+    config: Mapping[str, Any],
+    schema: dict | str | Path | None = None,
+    source: str = "config",
 ) -> dict:
-    """Validate ``config`` against ``schema``, fill defaults, return the completed copy
-    (keys sorted, so that rules' params do not depend on the order keys were written in).
+    """Validate ``config`` against ``schema``, fill defaults, run the experiments' cross-key
+    checks (:func:`cross_checks`) and return the completed copy (keys sorted, so that rules'
+    params do not depend on the order keys were written in).
 
-    Raises :class:`ConfigError` listing every violation, one line each.
+    Raises :class:`ConfigError` listing every violation, one line each, prefixed by ``source``.
     """
     if not isinstance(schema, dict):
         schema = load_schema(schema)
@@ -91,14 +164,16 @@ def validate_config(
             else:
                 lines.append(f"{source}: {_where(e)}: {e.message}")
         raise ConfigError("\n".join(lines))
+    problems = cross_checks(completed)
+    if problems:
+        raise ConfigError("\n".join(f"{source}: {p}" for p in problems))
     # canonical key order: the same settings written in another order are the same params
     return json.loads(json.dumps(completed, sort_keys=True))
 
 
 def load_config(path: str | Path, schema: dict | str | Path | None = None) -> dict:
-    """Read a YAML config file and validate it (defaults filled)."""
-    with open(path) as fh:
-        raw = yaml.safe_load(fh) or {}
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    return validate_config(raw, schema, source=str(path))
+    """Read a YAML config file (:func:`read_yaml`) and validate it (defaults filled).
+
+    Raises FileNotFoundError or :class:`ConfigError` (one line per problem, naming the file).
+    """
+    return validate_config(read_yaml(path), schema, source=str(path))

@@ -1,13 +1,20 @@
-"""Parquet contracts between pipeline stages (DESIGN.md section 4).
+"""Parquet contracts between pipeline stages (docs/architecture.md).
 
 Every table is written atomically (temp file + rename) with an explicit Arrow schema and checked
 on read, so a stage never consumes a half-written or wrong-shaped file silently. Latents live in
 a ``z`` column of type ``fixed_size_list<float32>[d]`` and come back as an ``(n, d)`` array.
+Writing the same frame twice gives the same bytes.
+
+Reading accepts what other writers (``DataFrame.to_parquet``, plain pyarrow) produce for the
+same logical schema and converts it to the contract's types: ``large_string`` or dictionary
+strings for strings, any floating type for float32 columns (rounded to float32), integers for
+float32 columns when every value is exactly representable, any integer type for integer
+columns when every value fits, and ``list``/``large_list`` latents whose rows share one length.
+A pandas index stored as a column is dropped.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,7 +23,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+from plugen.atomic import atomic_path
 
 SPLITS = ("pretrain", "train", "val", "test")
 
@@ -62,7 +72,6 @@ SAMPLES = Contract(
 SCORES = Contract("scores", {"sample_id": pa.string()})
 METRICS = Contract("metrics", {}, extra_float=False)
 HISTORY = Contract("history", {"epoch": pa.int64()})
-CONTRACTS = {c.name: c for c in (DATASET, LATENTS, SAMPLES, SCORES, METRICS, HISTORY)}
 
 
 def _arrow_type(contract: Contract, column: str) -> pa.DataType | None:
@@ -121,10 +130,8 @@ def write_table(
         arrays.append(pa.FixedSizeListArray.from_arrays(flat, latent_dim))
     schema = schema_for(contract, list(frame.columns), latent_dim, frame)
     table = pa.Table.from_arrays(arrays, schema=schema)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
     return path
 
 
@@ -151,7 +158,8 @@ def read_table(
     contract: Contract,
     columns: Sequence[str] | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """Read a table written by :func:`write_table`; check its schema against ``contract``.
+    """Read a table written by :func:`write_table` (or an equivalent writer, see the module
+    docstring); check its schema against ``contract`` and convert it to the contract's types.
 
     Returns ``(frame, z)`` where ``z`` is an ``(n, d)`` float32 array or None. Raises
     ``FileNotFoundError`` / ``ValueError`` naming the file and column on any mismatch.
@@ -163,24 +171,16 @@ def read_table(
         table = pq.read_table(path, columns=list(columns) if columns else None)
     except (pa.ArrowInvalid, OSError) as exc:
         raise ValueError(f"{path}: not a readable Parquet file ({exc})") from None
+    table = _drop_pandas_index(table)
     names = [n for n in table.column_names if n != "z"]
     if columns is None:
         _check_columns(names, contract, str(path))
-    for fld in table.schema:
-        if fld.name == "z":
-            if not (
-                pa.types.is_fixed_size_list(fld.type) and pa.types.is_float32(fld.type.value_type)
-            ):
-                raise ValueError(
-                    f"{path}: column 'z' has type {fld.type}, expected fixed_size_list<float32>[d]"
-                )
-            continue
-        expected = _arrow_type(contract, fld.name)
-        if expected is not None and fld.type != expected:
-            raise ValueError(
-                f"{path}: column '{fld.name}' has type {fld.type}, "
-                f"expected {expected} ({contract.name} contract)"
-            )
+    for i, fld in enumerate(table.schema):
+        if fld.name != "z":
+            expected = _arrow_type(contract, fld.name)
+            if expected is not None and fld.type != expected:
+                column = _conform(table.column(i), expected, contract, fld.name, path)
+                table = table.set_column(i, pa.field(fld.name, expected), column)
     if (
         contract.has_z
         and "z" not in table.column_names
@@ -190,9 +190,7 @@ def read_table(
         raise ValueError(f"{path}: missing latent column 'z' ({contract.name} contract)")
     z = None
     if "z" in table.column_names:
-        zcol = table.column("z").combine_chunks()
-        d = zcol.type.list_size
-        z = zcol.flatten().to_numpy(zero_copy_only=False).reshape(-1, d).astype(np.float32)
+        z = _latents(table.column("z"), path)
         table = table.drop(["z"])
     frame = table.to_pandas()
     if "split" in frame.columns:
@@ -200,6 +198,69 @@ def read_table(
         if bad:
             raise ValueError(f"{path}: column 'split' has value(s) {bad}, expected {SPLITS}")
     return frame, z
+
+
+def _drop_pandas_index(table: pa.Table) -> pa.Table:
+    """Drop the index columns ``DataFrame.to_parquet`` stores, and the pandas metadata."""
+    meta = table.schema.pandas_metadata or {}
+    index = [c for c in meta.get("index_columns", []) if isinstance(c, str)]
+    table = table.drop([c for c in index if c in table.column_names])
+    return table.replace_schema_metadata(None)
+
+
+def _conform(
+    column: pa.ChunkedArray, expected: pa.DataType, contract: Contract, name: str, path: Path
+) -> pa.ChunkedArray:
+    """``column`` cast to ``expected`` when its type is an accepted equivalent, else ValueError."""
+    typ = column.type
+    if pa.types.is_dictionary(typ):
+        column, typ = column.cast(typ.value_type), typ.value_type
+    problem = (
+        f"{path}: column '{name}' has type {typ}, expected {expected} ({contract.name} contract)"
+    )
+    if pa.types.is_string(expected) and (pa.types.is_large_string(typ) or typ == expected):
+        return column.cast(expected)
+    if pa.types.is_floating(expected) and (pa.types.is_floating(typ) or pa.types.is_null(typ)):
+        return column.cast(expected)
+    if pa.types.is_floating(expected) and pa.types.is_integer(typ):
+        cast = column.cast(expected, safe=False)
+        if pc.all(pc.equal(cast.cast(typ, safe=False), column)).as_py() not in (True, None):
+            raise ValueError(f"{problem}: some integers are not exactly representable")
+        return cast
+    if pa.types.is_integer(expected) and pa.types.is_integer(typ):
+        try:
+            return column.cast(expected)
+        except pa.ArrowInvalid:
+            raise ValueError(f"{problem}: some values do not fit") from None
+    raise ValueError(problem)
+
+
+def _latents(column: pa.ChunkedArray, path: Path) -> np.ndarray:
+    """A list column of floats whose rows share one length -> float32 ``(n, d)``."""
+    typ = column.type
+    is_list = (
+        pa.types.is_fixed_size_list(typ) or pa.types.is_list(typ) or pa.types.is_large_list(typ)
+    )
+    if not (is_list and pa.types.is_floating(typ.value_type)):
+        raise ValueError(
+            f"{path}: column 'z' has type {typ}, expected fixed_size_list<float32>[d] "
+            "(or a list of floats with one length per row)"
+        )
+    z = column.combine_chunks()
+    if z.null_count:
+        raise ValueError(f"{path}: column 'z' has {z.null_count} missing row(s)")
+    if pa.types.is_fixed_size_list(typ):
+        d = typ.list_size
+    else:
+        lengths = pc.list_value_length(z)
+        lo, hi = (pc.min(lengths).as_py() or 0), (pc.max(lengths).as_py() or 0)
+        if lo != hi:
+            raise ValueError(
+                f"{path}: column 'z' has rows of lengths {lo} to {hi}, expected one length"
+            )
+        d = lo
+    values = z.flatten().cast(pa.float32()).to_numpy(zero_copy_only=False)
+    return values.reshape(len(z), d).astype(np.float32, copy=False)
 
 
 def attribute_columns(frame: pd.DataFrame, contract: Contract) -> list[str]:
@@ -219,12 +280,14 @@ def write_images(images: np.ndarray, directory: str | Path, names: Sequence[str]
     """
     from PIL import Image
 
+    directory = Path(directory)
     images = np.asarray(images)
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
-        raise ValueError(f"images must be uint8 (n, H, W, 3), got {images.dtype} {images.shape}")
+        raise ValueError(
+            f"{directory}: images must be uint8 (n, H, W, 3), got {images.dtype} {images.shape}"
+        )
     if len(names) != len(images):
-        raise ValueError(f"{len(names)} names for {len(images)} images")
-    directory = Path(directory)
+        raise ValueError(f"{directory}: {len(names)} names for {len(images)} images")
     directory.mkdir(parents=True, exist_ok=True)
     rel = []
     for img, name in zip(images, names):

@@ -176,17 +176,23 @@ class PluGeN:
         return self
 
     # ------------------------------------------------------------------ validation
-    def _as_z(self, z: ArrayLike, what: str = "z") -> Tensor:
-        t = torch.as_tensor(z, dtype=torch.float32)
+    def check_latents(self, z: ArrayLike, source: str = "z") -> Tensor:
+        """Latents ``(n, d)`` (or one ``(d,)``) as a float32 CPU tensor ``(n, d)``.
+
+        Raises ValueError starting with ``source`` (pass the file the latents came from) when
+        the width is not the plugin's ``latent_dim`` or a value is NaN or infinite.
+        """
+        t = torch.as_tensor(z, dtype=torch.float32).detach().cpu()
         if t.ndim == 1:
             t = t[None]
         if t.ndim != 2 or t.shape[1] != self.latent_dim:
             raise ValueError(
-                f"{what} has shape {tuple(t.shape)}; the plugin expects (n, {self.latent_dim})"
+                f"{source}: latents have shape {tuple(t.shape)}; "
+                f"the plugin expects (n, {self.latent_dim})"
             )
         if not torch.isfinite(t).all():
             bad = int((~torch.isfinite(t)).any(1).sum())
-            raise ValueError(f"{what} contains NaN or infinite values in {bad} row(s)")
+            raise ValueError(f"{source}: latents contain NaN or infinite values in {bad} row(s)")
         return t
 
     def _check_names(self, names: Sequence[str], where: str) -> None:
@@ -281,10 +287,12 @@ class PluGeN:
 
         Labels in user units, NaN = unknown (semi-supervised). A seeded ``val_fraction`` is held
         out for early stopping (best weights restored) and LR-on-plateau. Returns the history:
-        one dict per epoch with train/val ``loss``, ``nll_prior``, ``logdet``, ``nll_labels``,
-        ``sigma``, ``lr`` and ``seconds``.
+        one dict per epoch with ``epoch``, train/val ``loss``, ``nll_prior``, ``logdet``,
+        ``nll_labels``, ``lr`` and ``sigma`` (no wall-clock values: the same seed gives the same
+        history; the epoch's seconds are logged). Raises ValueError for latents or labels of the
+        wrong shape, NaN/infinite latents, or an attribute without any known label.
         """
-        zt = self._as_z(z)
+        zt = self.check_latents(z)
         yt = self._labels_matrix(y, len(zt))
         known = ~torch.isnan(yt)
         if not known.any(0).all():
@@ -351,7 +359,7 @@ class PluGeN:
     @torch.no_grad()
     def encode(self, z: ArrayLike) -> tuple[ArrayLike, ArrayLike]:
         """F^-1: latents ``(n, d)`` -> (label coordinates ``(n, k)``, style ``(n, d - k)``)."""
-        zt = self._as_z(z).to(self.device)
+        zt = self.check_latents(z).to(self.device)
         self.flow.eval()
         cs, _ = self.flow(self._standardize(zt))
         k = len(self.attributes)
@@ -415,7 +423,7 @@ class PluGeN:
         value); return F(c, s) with the same shape and type as ``z``.
         """
         self._check_names(list(values), "manipulate")
-        c, s = self.encode(self._as_z(z))
+        c, s = self.encode(self.check_latents(z))
         for name, v in values.items():
             c[:, self.attributes.index(name)] = self._target_coordinate(name, v)
         out = self.decode(c, s)
@@ -430,7 +438,7 @@ class PluGeN:
         """
         self._check_names([attribute], "interpolate")
         j = self.attributes.index(attribute)
-        c, s = self.encode(self._as_z(z))
+        c, s = self.encode(self.check_latents(z))
         outs = []
         for v in values:
             cv = c.clone()
@@ -445,8 +453,11 @@ class PluGeN:
 
     @torch.no_grad()
     def label_coordinates(self, z: ArrayLike) -> dict[str, np.ndarray]:
-        """Read the labels the flow assigns to ``z`` in user units (binary: P(y=1) proxy)."""
-        c, _ = self.encode(self._as_z(z))
+        """Read the labels the flow assigns to latents ``z: (n, d)`` in user units: one
+        ``(n,)`` array per attribute (binary: a P(y=1) proxy; continuous: the attribute's
+        units), whatever device the flow is on."""
+        c, _ = self.encode(self.check_latents(z))
+        c = c.detach().cpu()
         out = {}
         for j, a in enumerate(self.attributes):
             if self.kinds[a] == "binary":
@@ -458,7 +469,7 @@ class PluGeN:
     @torch.no_grad()
     def nll(self, z: ArrayLike, y: ArrayLike) -> np.ndarray:
         """Per-example negative log-likelihood ``(n,)`` of latents and labels (nats)."""
-        zt = self._as_z(z)
+        zt = self.check_latents(z)
         yt = self._code_labels(self._labels_matrix(y, len(zt)))
         self.flow.eval()
         cs, logdet = self.flow(self._standardize(zt.to(self.device)))
@@ -478,7 +489,7 @@ class PluGeN:
             sigma_now=self.sigma_now,
             history=self.history,
             fitted=self.fitted,
-            state_dict={k: v.cpu() for k, v in self.flow.state_dict().items()},
+            state_dict=self.flow.state_dict(),
         )
 
     @classmethod

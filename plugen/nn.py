@@ -1,13 +1,44 @@
-"""Small convolutional building blocks shared by the image backbones and the classifier."""
+"""Devices (choosing one, reading a module's, moving to one) and the small convolutional
+building blocks shared by the image backbones and the classifier."""
 
 from __future__ import annotations
 
+import logging
 from typing import TypeVar
 
 import torch
 from torch import nn
 
+log = logging.getLogger(__name__)
+
 M = TypeVar("M", bound=nn.Module)
+
+
+def resolve_device(requested: str = "auto", gpus: int | None = None) -> torch.device:
+    """Pick a device: ``"cuda"`` only when asked (or ``auto``) and available.
+
+    ``gpus``: GPUs granted by the scheduler (``snakemake.resources.gpu``); 0 forces CPU.
+    A GPU that was requested but is absent gives a warning, not an error. Raises ValueError
+    for a ``requested`` other than ``"auto"``, ``"cpu"`` or ``"cuda"``.
+    """
+    if requested not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {requested!r}")
+    if requested == "cpu" or gpus == 0:
+        return torch.device("cpu")
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if requested == "cuda" or (gpus or 0) > 0:
+        log.warning("a GPU was requested but CUDA is not available; running on CPU")
+    return torch.device("cpu")
+
+
+def module_device(module: nn.Module) -> torch.device:
+    """The device of ``module``'s first parameter (or buffer); CPU for a module with neither."""
+    for tensor in module.parameters():
+        return tensor.device
+    for tensor in module.buffers():
+        return tensor.device
+    return torch.device("cpu")
 
 
 def to_device(module: M, device: torch.device | str) -> M:

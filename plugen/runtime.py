@@ -43,7 +43,7 @@ def setup(
     if uses_torch:
         import torch
 
-        from plugen.train import resolve_device
+        from plugen.nn import resolve_device
 
         torch.set_num_threads(threads)
         dev = resolve_device(device if gpus else "cpu", gpus)

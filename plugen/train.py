@@ -20,9 +20,24 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from plugen.nn import to_device
+from plugen.checkpoint import load_checkpoint, save_checkpoint
+from plugen.nn import resolve_device, to_device
 
 log = logging.getLogger(__name__)
+
+__all__ = [
+    "History",
+    "LossFn",
+    "TrainConfig",
+    "batches",
+    "resolve_device",
+    "seed_everything",
+    "split_indices",
+    "train",
+]
+
+STATE_FORMAT = "plugen-train-state"
+STATE_VERSION = 1
 
 LossFn = Callable[[nn.Module, tuple[Tensor, ...]], dict[str, Tensor]]
 
@@ -67,23 +82,6 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def resolve_device(requested: str = "auto", gpus: int | None = None) -> torch.device:
-    """Pick a device: ``"cuda"`` only when asked (or ``auto``) and available.
-
-    ``gpus``: GPUs granted by the scheduler (``snakemake.resources.gpu``); 0 forces CPU.
-    A GPU that was requested but is absent gives a warning, not an error.
-    """
-    if requested not in ("auto", "cpu", "cuda"):
-        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda', got {requested!r}")
-    if requested == "cpu" or gpus == 0:
-        return torch.device("cpu")
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if requested == "cuda" or (gpus or 0) > 0:
-        log.warning("a GPU was requested but CUDA is not available; running on CPU")
-    return torch.device("cpu")
-
-
 def split_indices(n: int, val_fraction: float, seed: int) -> tuple[Tensor, Tensor]:
     """Seeded random split of ``range(n)`` into (train, val) index tensors."""
     perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed + 1))
@@ -106,21 +104,28 @@ def batches(
 
 
 class History:
-    """Per-epoch metrics: logged as they come, kept as rows for a Parquet/CSV table."""
+    """Per-epoch metrics: logged as they come, kept as rows for a Parquet/CSV table.
+
+    Rows are results and hold no wall-clock values: the same seeded run gives the same rows.
+    """
 
     def __init__(self, name: str = "train", logger: logging.Logger | None = None) -> None:
         self.name = name
         self.rows: list[dict[str, float]] = []
         self._log = logger or log
 
-    def append(self, **row: float) -> None:
+    def append(self, seconds: float | None = None, **row: float) -> None:
+        """Store ``row`` (epoch, losses, lr, ...) and log it; ``seconds`` (the epoch's wall
+        time) is logged but not stored."""
         self.rows.append(row)
+        logged = row if seconds is None else {**row, "seconds": seconds}
         parts = " ".join(
-            f"{k}={v:.5g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()
+            f"{k}={v:.5g}" if isinstance(v, float) else f"{k}={v}" for k, v in logged.items()
         )
         self._log.info("%s %s", self.name, parts)
 
     def to_frame(self):
+        """The rows as a pandas DataFrame (one row per epoch; needs pandas)."""
         import pandas as pd
 
         return pd.DataFrame(self.rows)
@@ -134,7 +139,7 @@ def _progress(iterable, total: int, enabled: bool, desc: str):
         return iterable
     try:
         from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a dependency
+    except ImportError:  # tqdm is optional (the "pipeline" extra): no bar without it
         return iterable
     return tqdm(iterable, total=total, desc=desc, leave=False, mininterval=2.0)
 
@@ -170,8 +175,11 @@ def train(
     data: aligned tensors, first dimension = examples; a seeded ``cfg.val_fraction`` of them is
     held out for early stopping unless ``val_data`` is given. The best weights (lowest validation
     loss) are restored at the end. ``checkpoint``: file written after every epoch and resumed
-    from when it exists (weights, optimizer, history, epoch).
-    Returns the history: a row per epoch with ``train_<term>``, ``val_<term>``, ``lr``, ``seconds``.
+    from when it exists (weights, optimizer, history, epoch; a :func:`save_checkpoint` file of
+    format ``plugen-train-state``).
+    Returns the history: a row per epoch with ``epoch``, ``train_<term>``, ``val_<term>`` and
+    ``lr`` (the epoch's seconds go to the log only). Raises FloatingPointError when the loss
+    becomes non-finite.
     """
     device = torch.device(device)
     gen = seed_everything(cfg.seed)
@@ -195,7 +203,7 @@ def train(
     bad_epochs = 0
     start_epoch = 0
     if checkpoint is not None and Path(checkpoint).exists():
-        state = torch.load(checkpoint, map_location=device, weights_only=False)
+        state = load_checkpoint(checkpoint, STATE_FORMAT, STATE_VERSION, "training-state")
         module.load_state_dict(state["module"])
         opt.load_state_dict(state["optimizer"])
         if sched is not None and state.get("scheduler"):
@@ -241,8 +249,7 @@ def train(
             row.update({f"val_{k}": v for k, v in val_terms.items()})
             monitored = val_terms["loss"]
         row["lr"] = opt.param_groups[0]["lr"]
-        row["seconds"] = time.perf_counter() - t0
-        history.append(**row)
+        history.append(seconds=time.perf_counter() - t0, **row)
         if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
             sched.step(monitored)
         elif sched is not None:
@@ -255,19 +262,19 @@ def train(
         if on_epoch_end is not None:
             on_epoch_end(epoch, history.rows[-1])  # the stored row: additions reach the history
         if checkpoint is not None:
-            _atomic_save(
-                {
-                    "module": module.state_dict(),
-                    "optimizer": opt.state_dict(),
-                    "scheduler": sched.state_dict() if sched is not None else None,
-                    "history": history.rows,
-                    "best": best,
-                    "best_state": best_state,
-                    "bad_epochs": bad_epochs,
-                    "epoch": epoch,
-                    "generator": gen.get_state(),
-                },
+            save_checkpoint(
                 checkpoint,
+                STATE_FORMAT,
+                STATE_VERSION,
+                module=module.state_dict(),
+                optimizer=opt.state_dict(),
+                scheduler=sched.state_dict() if sched is not None else None,
+                history=history.rows,
+                best=best,
+                best_state=best_state,
+                bad_epochs=bad_epochs,
+                epoch=epoch,
+                generator=gen.get_state(),
             )
         if cfg.patience is not None and bad_epochs >= cfg.patience:
             history._log.info(
@@ -277,10 +284,3 @@ def train(
     module.load_state_dict(best_state)
     module.eval()
     return history
-
-
-def _atomic_save(obj: object, path: str | Path) -> None:
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(obj, tmp)
-    tmp.replace(path)

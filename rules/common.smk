@@ -4,12 +4,12 @@ from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)
 from plugen import experiments  # noqa: E402
-from plugen.config import ConfigError, validate_config  # noqa: E402
+from plugen.config import read_yaml, validate_config  # noqa: E402
 
+for _file in workflow.configfiles:  # refuse duplicate keys, which Snakemake's loader drops
+    read_yaml(_file)
+# schema, defaults, then each experiment's cross-key checks (and the user's files): before any job
 config.update(validate_config(config, Path(workflow.basedir) / "config/schema/config.schema.json"))
-_problems = experiments.check_config(config)  # cross-key checks and user inputs, before any job
-if _problems:
-    raise ConfigError("\n".join(_problems))
 
 LIB = str(Path(workflow.basedir) / "plugen")
 EXPERIMENTS = {name: experiments.get(name) for name in config["experiments"]}

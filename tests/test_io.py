@@ -42,8 +42,12 @@ def test_write_is_atomic_and_leaves_no_temp_files(tmp_path):
     [
         (lambda t: t.drop_columns(["split"]), r"missing column\(s\) \['split'\]"),
         (
-            lambda t: t.set_column(3, "round", pa.array([0.0] * 5, pa.float64())),
-            "column 'round' has type double, expected float",
+            lambda t: t.set_column(3, "round", pa.array(["0"] * 5)),
+            "column 'round' has type string, expected float",
+        ),
+        (
+            lambda t: t.set_column(3, "round", pa.array([0, 1, 2**24 + 1, 0, 0], pa.int64())),
+            "column 'round' has type int64, expected float.*not exactly representable",
         ),
         (
             lambda t: t.set_column(1, "split", pa.array(["train", "dev", "x", "x", "x"])),
@@ -83,3 +87,70 @@ def test_images_round_trip(tmp_path):
     np.testing.assert_array_equal(io.read_images(rel, tmp_path), imgs)
     with pytest.raises(FileNotFoundError, match="missing"):
         io.read_images(["images/zzz.png"], tmp_path)
+
+
+def test_a_table_written_by_pandas_reads_back_converted_to_the_contract(tmp_path):
+    """DataFrame.to_parquet writes large_string / double / int64 and a non-default index."""
+    df = _dataset().astype({"round": np.int64, "hue": np.float64})
+    df.index = [10, 11, 12, 13, 14]
+    path = tmp_path / "pandas.parquet"
+    df.to_parquet(path)
+    back, z = io.read_table(path, io.DATASET)
+    assert z is None
+    assert list(back.columns) == ["id", "split", "image_path", "round", "hue"]
+    assert back["round"].dtype == np.float32 and back["hue"].dtype == np.float32
+    np.testing.assert_array_equal(back["round"], [0, 1, 0, 1, 0])
+    np.testing.assert_allclose(back["hue"], df["hue"], rtol=1e-7)
+    assert back["id"].tolist() == df["id"].tolist()
+
+
+def test_list_latents_of_one_length_read_back_and_ragged_ones_are_refused(tmp_path):
+    z = np.arange(15, dtype=np.float64).reshape(5, 3) / 7
+    table = pa.table(
+        {
+            "id": pa.array([f"x{i}" for i in range(5)], pa.large_string()),
+            "split": ["train"] * 5,
+            "z": pa.array(list(z), pa.large_list(pa.float64())),
+        }
+    )
+    pq.write_table(table, tmp_path / "l.parquet")
+    _, back = io.read_table(tmp_path / "l.parquet", io.LATENTS)
+    assert back.dtype == np.float32 and back.shape == (5, 3)
+    np.testing.assert_array_equal(back, z.astype(np.float32))
+    ragged = table.set_column(2, "z", pa.array([[0.0, 1.0]] * 4 + [[0.0]], pa.list_(pa.float32())))
+    pq.write_table(ragged, tmp_path / "r.parquet")
+    with pytest.raises(ValueError, match=r"r\.parquet: column 'z' has rows of lengths 1 to 2"):
+        io.read_table(tmp_path / "r.parquet", io.LATENTS)
+
+
+def test_integer_columns_are_cast_exactly_and_refused_when_they_do_not_fit(tmp_path):
+    frame = pd.DataFrame({"epoch": np.array([1, 2, 3], np.int32), "train_loss": [3, 2, 1]})
+    frame.to_parquet(tmp_path / "h.parquet")
+    back, _ = io.read_table(tmp_path / "h.parquet", io.HISTORY)
+    assert back["epoch"].dtype == np.int64 and back["train_loss"].dtype == np.float32
+    samples = pd.DataFrame({"sample_id": ["a"], "smiles": ["C"], "step": [2**40]})
+    samples.to_parquet(tmp_path / "s.parquet")
+    with pytest.raises(ValueError, match=r"s\.parquet: column 'step' .*do not fit"):
+        io.read_table(tmp_path / "s.parquet", io.SAMPLES)
+
+
+def test_writing_the_same_table_twice_gives_the_same_bytes(tmp_path):
+    z = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
+    frame = _dataset().drop(columns="image_path")
+    a = io.write_table(tmp_path / "a.parquet", frame, io.LATENTS, z)
+    b = io.write_table(tmp_path / "sub" / "b.parquet", frame, io.LATENTS, z)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp_file(tmp_path, monkeypatch):
+    path = io.write_table(tmp_path / "d.parquet", _dataset(), io.DATASET)
+    before = path.read_bytes()
+
+    def broken(table, where):
+        open(where, "wb").write(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(io.pq, "write_table", broken)
+    with pytest.raises(OSError, match="disk full"):
+        io.write_table(path, _dataset(3), io.DATASET)
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["d.parquet"]

@@ -117,10 +117,7 @@ def test_same_seed_same_history(synthetic_latents):
     for _ in range(2):
         m = PluGeN(12, ATTRS, KINDS, n_couplings=2, n_layers=2, hidden=32)
         runs.append(m.fit(z[:1000], y[:1000], epochs=3, seed=7))
-    for r1, r2 in zip(*runs):
-        assert {k: v for k, v in r1.items() if k != "seconds"} == {
-            k: v for k, v in r2.items() if k != "seconds"
-        }
+    assert runs[0] == runs[1] and len(runs[0]) == 3
 
 
 def test_load_rejects_other_latent_size_and_foreign_files(fitted, tmp_path):
@@ -139,7 +136,11 @@ def test_load_rejects_other_latent_size_and_foreign_files(fitted, tmp_path):
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda m, z, y: m.fit(z[:, :10], y, epochs=1), r"expects \(n, 12\)"),
+        (lambda m, z, y: m.fit(z[:, :10], y, epochs=1), r"^z: latents .* expects \(n, 12\)"),
+        (
+            lambda m, z, y: m.check_latents(z[:, :10], "latents.parquet"),
+            r"^latents\.parquet: latents have shape \(200, 10\); the plugin expects \(n, 12\)$",
+        ),
         (lambda m, z, y: m.generate({"colour": 1}, 5), r"unknown attribute\(s\) \['colour'\]"),
         (lambda m, z, y: m.manipulate(z, {"size": 0}), "unknown attribute"),
         (lambda m, z, y: m.fit(z, np.where(y == 1, 2, y), epochs=1), "'a' must be 0 or 1"),

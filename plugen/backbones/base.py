@@ -1,7 +1,7 @@
 """The backbone protocol: anything with ``encode``, ``decode`` and ``latent_dim``.
 
 PluGeN never imports a backbone; the workflow pairs them. Decoder-only backbones (GANs)
-reach real data through :func:`invert` (added by the GAN backbone work).
+reach real data through :func:`invert` (gradient-descent GAN inversion).
 """
 
 from __future__ import annotations

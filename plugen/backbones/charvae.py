@@ -26,6 +26,7 @@ from plugen.backbones.image_vae import kl_per_dim
 from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.data.molecules import canonical_smiles
 from plugen.evaluate.chem import uniqueness, validity
+from plugen.nn import module_device
 from plugen.train import History, TrainConfig, seed_everything, train
 
 log = logging.getLogger(__name__)
@@ -214,15 +215,12 @@ class CharVAE(nn.Module):
                 break
         return out
 
-    def _device(self) -> torch.device:
-        return next(self.parameters()).device
-
     @torch.no_grad()
     def encode_smiles(self, smiles: Sequence[str], batch_size: int = 512) -> np.ndarray:
         """SMILES -> posterior means ``(n, latent_dim)`` float32."""
         self.eval()
         parts = [
-            self.encode(self.vocab.encode(smiles[i : i + batch_size]).to(self._device())).cpu()
+            self.encode(self.vocab.encode(smiles[i : i + batch_size]).to(module_device(self))).cpu()
             for i in range(0, len(smiles), batch_size)
         ]
         return torch.cat(parts).numpy() if parts else np.zeros((0, self.latent_dim), np.float32)
@@ -231,7 +229,7 @@ class CharVAE(nn.Module):
     def decode_latents(self, z: np.ndarray | Tensor, batch_size: int = 512) -> list[str]:
         """z ``(n, latent_dim)`` -> greedy SMILES (may be invalid with ``"smiles"`` tokens)."""
         self.eval()
-        z = torch.as_tensor(np.asarray(z, dtype=np.float32)).to(self._device())
+        z = torch.as_tensor(np.asarray(z, dtype=np.float32)).to(module_device(self))
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(f"z has shape {tuple(z.shape)}, expected (n, {self.latent_dim})")
         out: list[str] = []

@@ -26,7 +26,7 @@ from plugen.backbones.image_vae import (
 )
 from plugen.backbones.inversion import InversionResult, invert
 from plugen.checkpoint import load_checkpoint, save_checkpoint
-from plugen.nn import conv_decoder, conv_encoder, to_device
+from plugen.nn import conv_decoder, conv_encoder, module_device, to_device
 from plugen.train import History, batches, seed_everything
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,7 @@ class DCGAN(nn.Module):
             return invert(self.decode, x, self.latent_dim, **kwargs)
         self.generator.eval()
         res = invert(lambda z: torch.sigmoid(self.generator(z)), x, self.latent_dim, **kwargs)
-        device = next(self.parameters()).device
+        device = module_device(self)
         res.z = self.prior_latents(res.z.to(device)).cpu()
         return res
 
@@ -355,7 +355,7 @@ def sample_latents(n: int, latent_dim: int, seed: int) -> np.ndarray:
 def backbone_latents(gan: DCGAN, n: int, seed: int, batch_size: int = 4096) -> np.ndarray:
     """``n`` prior samples in the backbone's latent space (w with a mapping network, else z)."""
     z = torch.as_tensor(sample_latents(n, gan.latent_dim, seed))
-    device = next(gan.parameters()).device
+    device = module_device(gan)
     out = [
         gan.prior_latents(z[i : i + batch_size].to(device)).cpu() for i in range(0, n, batch_size)
     ]
@@ -364,7 +364,7 @@ def backbone_latents(gan: DCGAN, n: int, seed: int, batch_size: int = 4096) -> n
 
 def decode_latents(gan: DCGAN, z: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """Decode float latents ``(n, latent_dim)`` to uint8 images ``(n, S, S, 3)``."""
-    device = next(gan.parameters()).device
+    device = module_device(gan)
     z = torch.as_tensor(np.asarray(z, dtype=np.float32))
     out = []
     with torch.no_grad():
@@ -376,6 +376,6 @@ def decode_latents(gan: DCGAN, z: np.ndarray, batch_size: int = 256) -> np.ndarr
 
 def invert_images(gan: DCGAN, images: np.ndarray, **kwargs) -> InversionResult:
     """Invert uint8 images ``(n, S, S, 3)``; ``kwargs`` go to :func:`invert` (steps, lr, ...)."""
-    device = next(gan.parameters()).device
+    device = module_device(gan)
     x = images_to_tensor(check_images(images, "invert_images", gan.cfg.image_size))
     return gan.invert(x.to(device).float() / 255.0, **kwargs)

@@ -17,7 +17,7 @@ from torch import Tensor, nn
 
 from plugen.checkpoint import ConfigCheckpoint
 from plugen.evaluate.metrics import image_error
-from plugen.nn import conv_decoder, conv_encoder
+from plugen.nn import conv_decoder, conv_encoder, module_device
 from plugen.train import History, TrainConfig, seed_everything, train
 
 log = logging.getLogger(__name__)
@@ -195,15 +195,11 @@ def fit_vae(
 
 
 # --------------------------------------------------------------------------- numpy helpers
-def _device_of(module: nn.Module) -> torch.device:
-    return next(module.parameters()).device
-
-
 def encode_images(vae: ImageVAE, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """uint8 images ``(n, H, W, 3)`` -> posterior means float32 ``(n, latent_dim)``."""
     images = check_images(images, "encode_images", vae.size)
     vae.eval()
-    z = map_image_batches(vae.encode, images, batch_size, _device_of(vae))
+    z = map_image_batches(vae.encode, images, batch_size, module_device(vae))
     return z.reshape(len(images), vae.latent_dim).astype(np.float32)
 
 
@@ -214,7 +210,7 @@ def decode_latents(vae: ImageVAE, z: np.ndarray, batch_size: int = 512) -> np.nd
     if z.ndim != 2 or z.shape[1] != vae.latent_dim:
         raise ValueError(f"decode_latents: z has shape {z.shape}, expected (n, {vae.latent_dim})")
     vae.eval()
-    dev = _device_of(vae)
+    dev = module_device(vae)
     parts = [
         tensor_to_images(vae.decode(torch.from_numpy(z[i : i + batch_size]).to(dev)))
         for i in range(0, len(z), batch_size)
@@ -237,7 +233,7 @@ def latent_kl(vae: ImageVAE, images: np.ndarray, batch_size: int = 512) -> np.nd
     images = check_images(images, "latent_kl", vae.size)
     vae.eval()
     kl = map_image_batches(
-        lambda x: kl_per_dim(*vae.posterior(x)), images, batch_size, _device_of(vae)
+        lambda x: kl_per_dim(*vae.posterior(x)), images, batch_size, module_device(vae)
     )
     return kl.reshape(len(images), vae.latent_dim).mean(0)
 

@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from plugen.atomic import atomic_write_bytes
+
 log = logging.getLogger(__name__)
 
 PROPERTIES = ("logP", "TPSA", "SAS")
@@ -40,13 +42,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _atomic_write_bytes(data: bytes, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(dest)
 
 
 def fetch_moses_csv(
@@ -90,7 +85,7 @@ def fetch_moses_csv(
         data = zf.read(meta["member"])
     if dest_csv.suffix != ".gz":
         data = gzip.decompress(data)
-    _atomic_write_bytes(data, dest_csv)
+    atomic_write_bytes(dest_csv, data)
     log.info("wrote %s (%d bytes) from %s", dest_csv, len(data), wheel.name)
     return dest_csv
 

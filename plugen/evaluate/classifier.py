@@ -24,7 +24,7 @@ from plugen.backbones.image_vae import (
 )
 from plugen.checkpoint import ConfigCheckpoint
 from plugen.evaluate.metrics import score_attributes, tidy_table
-from plugen.nn import conv_encoder
+from plugen.nn import conv_encoder, module_device
 from plugen.train import History, TrainConfig, seed_everything, train
 
 log = logging.getLogger(__name__)
@@ -84,14 +84,11 @@ class AttributeClassifier(ConfigCheckpoint, nn.Module):
         raw = self(x)
         return torch.where(self.binary, torch.sigmoid(raw), raw * self.std + self.mean)
 
-    def _device(self) -> torch.device:
-        return next(self.parameters()).device
-
     def predict(self, images: np.ndarray, batch_size: int = 512) -> pd.DataFrame:
         """uint8 images ``(n, H, W, 3)`` -> DataFrame with one ``pred_<attr>`` column each."""
         images = check_images(images, "classifier.predict", self.size)
         self.eval()
-        out = map_image_batches(self.outputs, images, batch_size, self._device())
+        out = map_image_batches(self.outputs, images, batch_size, module_device(self))
         out = out.reshape(len(images), len(self.kinds))
         return pd.DataFrame({f"pred_{a}": out[:, i] for i, a in enumerate(self.kinds)})
 
@@ -99,7 +96,7 @@ class AttributeClassifier(ConfigCheckpoint, nn.Module):
         """uint8 images ``(n, H, W, 3)`` -> penultimate features float32 ``(n, feature_dim)``."""
         images = check_images(images, "classifier.features", self.size)
         self.eval()
-        f = map_image_batches(self.body, images, batch_size, self._device())
+        f = map_image_batches(self.body, images, batch_size, module_device(self))
         return f.reshape(len(images), self.config["feature_dim"]).astype(np.float32)
 
 

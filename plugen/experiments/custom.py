@@ -82,7 +82,7 @@ class Custom(Experiment):
         missing = [k for k in ("latents", "labels") if not c[k]]
         if missing:
             return [
-                f"config: custom.{k}: required when 'custom' is in experiments" for k in missing
+                f"custom.{k}: required when 'custom' is in experiments" for k in missing
             ]
         try:
             kinds = self.attributes(config)
@@ -92,17 +92,17 @@ class Custom(Experiment):
         unknown = [a for a in c["classifier_outputs"] if a not in kinds]
         if unknown:
             problems.append(
-                f"config: custom.classifier_outputs: {unknown} are not label columns of "
+                f"custom.classifier_outputs: {unknown} are not label columns of "
                 f"{c['labels']} ({list(kinds)})"
             )
         grad = c["tasks"]["gradual"]["attribute"]
         if grad is not None and grad not in kinds:
             problems.append(
-                f"config: custom.tasks.gradual.attribute: {grad!r} is not a label column of "
+                f"custom.tasks.gradual.attribute: {grad!r} is not a label column of "
                 f"{c['labels']} ({list(kinds)})"
             )
         if c["classifier"] and not c["decoder"]:
-            problems.append("config: custom.classifier needs custom.decoder (it judges images)")
+            problems.append("custom.classifier needs custom.decoder (it judges images)")
         if problems or not c["decoder"]:
             return problems
         return check_models(self.decoder(config), self.judge(config), len(user_data(config).z[0]))

@@ -18,13 +18,13 @@ class Molecules(Experiment):
 
     def check(self, config: Config) -> list[str]:
         data = config["molecules"]["data"]
-        total = data["val_fraction"] + data["test_fraction"]
-        if total >= 1:
-            return [
-                "config: molecules.data.val_fraction + test_fraction must be below 1, "
-                f"got {total:g}"
-            ]
-        return []
+        val, test = data["val_fraction"], data["test_fraction"]
+        if val + test < 1:
+            return []
+        return [
+            f"molecules.data: val_fraction {val} + test_fraction {test} must be below 1 "
+            "(nothing left to train on)"
+        ]
 
 
 SPEC = register(

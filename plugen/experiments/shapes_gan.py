@@ -12,6 +12,10 @@ class ShapesGAN(ShapesExperiment):
     def latent_width(self, config: Config) -> int:
         return config["shapes_gan"]["gan"]["latent_dim"]
 
+    def conv_widths(self, config: Config) -> dict[str, list[int]]:
+        gan = config["shapes_gan"]["gan"]
+        return {f"shapes_gan.gan.{k}": gan[k] for k in ("g_widths", "d_widths")}
+
     def decoder(self, config: Config) -> Decoder:
         return Decoder("gan", results_path(self.name, "models", "gan.pt"))
 

@@ -30,20 +30,53 @@ class ShapesExperiment(Experiment):
     def latent_width(self, config: Config) -> int:
         raise NotImplementedError
 
+    def conv_widths(self, config: Config) -> dict[str, list[int]]:
+        """Config key -> widths of the backbone's stride-2 conv stacks."""
+        raise NotImplementedError
+
     def check(self, config: Config) -> list[str]:
-        k, d = len(self.attributes(config)), self.latent_width(config)
+        shapes = config["shapes"]
+        k, d, size = len(self.attributes(config)), self.latent_width(config), shapes["data"]["size"]
+        key = "vae" if self.name == "shapes_vae" else "gan"
+        problems = []
         if d <= k:
-            key = "vae" if self.name == "shapes_vae" else "gan"
-            return [
-                f"config: {self.name}.{key}.latent_dim: {d} must exceed the {k} attributes "
-                "PluGeN models"
-            ]
-        return []
+            problems.append(
+                f"{self.name}.{key}.latent_dim: {d} must exceed the {k} attributes PluGeN models"
+            )
+        widths = {"shapes.classifier.widths": shapes["classifier"]["widths"]}
+        for name, w in {**widths, **self.conv_widths(config)}.items():
+            if size % 2 ** len(w):
+                problems.append(
+                    f"{name}: {len(w)} stride-2 layers need an image size divisible by "
+                    f"{2 ** len(w)}, and shapes.data.size is {size}"
+                )
+        binary = self.binary(config)
+        for i, combo in enumerate(self.heldout(config)):
+            unknown = sorted(set(combo) - set(binary))
+            if unknown:
+                problems.append(
+                    f"shapes.data.heldout.{i}: {unknown} are not binary shapes attributes; "
+                    f"known: {binary}"
+                )
+        return problems
 
 
 class ShapesVAE(ShapesExperiment):
     def latent_width(self, config: Config) -> int:
         return config["shapes_vae"]["vae"]["latent_dim"]
+
+    def conv_widths(self, config: Config) -> dict[str, list[int]]:
+        return {"shapes_vae.vae.widths": config["shapes_vae"]["vae"]["widths"]}
+
+    def check(self, config: Config) -> list[str]:
+        problems = super().check(config)
+        gradual = config["shapes_vae"]["tasks"]["gradual"]["attribute"]
+        if gradual not in self.attributes(config):
+            problems.append(
+                f"shapes_vae.tasks.gradual.attribute: {gradual!r} is not a shapes attribute; "
+                f"known: {list(self.attributes(config))}"
+            )
+        return problems
 
     def decoder(self, config: Config) -> Decoder:
         return Decoder("vae", results_path(self.name, "models", "vae.pt"))
