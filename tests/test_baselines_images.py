@@ -24,7 +24,7 @@ def data():
 def msp(data):
     x, y = data
     m = MSP(16, ["a", "b"], latent_dim=12, widths=(16, 32))
-    hist = m.fit(x, y, epochs=4, batch_size=64, lr=3e-3, seed=0)
+    hist = m.fit(x, y, epochs=8, batch_size=64, lr=3e-3, seed=0)
     return m, hist
 
 
