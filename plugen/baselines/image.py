@@ -1,0 +1,147 @@
+"""What the image baselines (MSP, cVAE) share: a conv net trained on images + coded labels.
+
+Images are uint8 ``(n, H, W, 3)`` like everywhere in plugen; the nets see float ``(n, 3, H, W)``
+in [0, 1] and the label context ``(n, 2k)`` of :class:`plugen.baselines.base.LabelCoding`.
+"""
+
+from __future__ import annotations
+
+import abc
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from plugen.backbones.image_vae import check_images, images_to_tensor, tensor_to_images
+from plugen.baselines.base import ArrayLike, History, ImageEditor, LabelCoding, check_attributes
+from plugen.baselines.base import check_labels as _check_labels
+from plugen.checkpoint import load_checkpoint, save_checkpoint
+from plugen.nn import to_device
+from plugen.train import History as TrainHistory
+from plugen.train import TrainConfig, seed_everything, train
+
+log = logging.getLogger(__name__)
+
+
+class ConvNetEditor(ImageEditor):
+    """An :class:`ImageEditor` around an ``nn.Module`` built by :meth:`build_net`.
+
+    size: image side; latent_dim: width of the net's latent; widths: encoder channels
+    (the decoder mirrors them); the remaining keyword arguments are method settings.
+    """
+
+    def __init__(
+        self,
+        size: int,
+        attributes: Sequence[str],
+        kinds: Mapping[str, str] | None = None,
+        latent_dim: int = 32,
+        widths: Sequence[int] = (32, 64),
+        device: str | torch.device = "cpu",
+        **settings: float,
+    ) -> None:
+        self.attributes, self.kinds = check_attributes(attributes, kinds, latent_dim)
+        self.size, self.latent_dim = int(size), int(latent_dim)
+        self.config = {
+            "size": self.size,
+            "attributes": self.attributes,
+            "kinds": self.kinds,
+            "latent_dim": self.latent_dim,
+            "widths": list(widths),
+            **settings,
+        }
+        self.coding = LabelCoding(self.attributes, self.kinds)
+        self.device = torch.device(device)
+        self.net = to_device(self.build_net(), self.device)
+        self.history: History = []
+        self.fitted = False
+
+    @abc.abstractmethod
+    def build_net(self) -> nn.Module:
+        """The method's network, from ``self.config``."""
+
+    @abc.abstractmethod
+    def loss(self, net: nn.Module, batch: tuple[Tensor, ...]) -> dict[str, Tensor]:
+        """Loss for :func:`plugen.train.train` on (uint8 images ``(b, 3, H, W)``, ``(b, 2k)``)."""
+
+    def check_labels(self, y: ArrayLike, n: int, what: str) -> Tensor:
+        """Labels ``(n, k)`` in user units -> float tensor (see :func:`base.check_labels`)."""
+        return _check_labels(y, self.attributes, self.kinds, n, what)
+
+    def fit(
+        self,
+        images: np.ndarray,
+        y: ArrayLike,
+        epochs: int = 20,
+        batch_size: int = 128,
+        lr: float = 1e-3,
+        seed: int = 0,
+        val_fraction: float = 0.1,
+        patience: int | None = 10,
+        progress: bool = False,
+        logger: logging.Logger | None = None,
+    ) -> History:
+        """Train on uint8 images ``(n, H, W, 3)`` and labels ``(n, k)`` (NaN = unknown).
+
+        Returns one row per epoch (train/val loss terms, ``lr``, ``seconds``).
+        """
+        images = check_images(images, f"{self.method}.fit", self.size)
+        yt = self.check_labels(y, len(images), "fit: labels")
+        self.coding.fit(yt)
+        seed_everything(seed)
+        self.net = self.build_net()
+        cfg = TrainConfig(
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=lr,
+            val_fraction=val_fraction,
+            patience=patience,
+            seed=seed,
+            progress=progress,
+        )
+        hist = train(
+            self.net,
+            self.loss,
+            (images_to_tensor(images), self.coding.context(yt)),
+            cfg,
+            device=self.device,
+            history=TrainHistory(self.method, logger or log),
+        )
+        self.history, self.fitted = hist.rows, True
+        return self.history
+
+    def _pixels(self, images: np.ndarray, what: str) -> Tensor:
+        images = check_images(images, what, self.size)
+        return images_to_tensor(images).to(self.device).float() / 255.0
+
+    @staticmethod
+    def _images(x: Tensor) -> np.ndarray:
+        return tensor_to_images(x)
+
+    def save(self, path: str | Path) -> None:
+        """Write config, label statistics, history and weights to ``path`` atomically."""
+        save_checkpoint(
+            path,
+            self.checkpoint_format,
+            self.checkpoint_version,
+            method=self.method,
+            config=self.config,
+            coding=self.coding.to_dict(),
+            history=self.history,
+            fitted=self.fitted,
+            state_dict={k: v.cpu() for k, v in self.net.state_dict().items()},
+        )
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | torch.device = "cpu") -> ConvNetEditor:
+        """Read a checkpoint written by :meth:`save`, in eval mode on ``device``."""
+        state = load_checkpoint(path, cls.checkpoint_format, cls.checkpoint_version, cls.__name__)
+        model = cls(device=device, **state["config"])
+        model.coding = LabelCoding(model.attributes, model.kinds, **state["coding"])
+        model.net.load_state_dict(state["state_dict"])
+        to_device(model.net, model.device).eval()
+        model.history, model.fitted = state["history"], state["fitted"]
+        return model

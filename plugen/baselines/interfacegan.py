@@ -1,0 +1,279 @@
+"""InterFaceGAN (Shen et al., 2020): one linear boundary per attribute in latent space.
+
+Binary attribute a: a linear SVM (``sklearn.svm.LinearSVC``, as its authors use) on the
+standardized latents of known labels gives the unit normal n_a and offset b_a; the signed
+distance of x is d_a(x) = n_a . x + b_a. Continuous attribute: a least-squares linear regression
+of the standardized label; its unit direction plays the role of the normal and the prediction
+(in standard deviations) that of the distance.
+
+Editing sets the distance of each requested attribute to a target: +alpha_a for value 1,
+-alpha_a for value 0 (alpha_a: by default the 90th percentile of |d_a| on the training latents),
+the standardized value for a continuous attribute. With ``conditional=True`` (the paper's
+conditional manipulation) each edited attribute moves along its normal made orthogonal
+(Gram-Schmidt) to the normals of every other attribute, so, in the linear model, the other
+attributes keep their distances.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from plugen.baselines.base import (
+    ArrayLike,
+    History,
+    LabelCoding,
+    LatentEditor,
+    as_output,
+    check_attributes,
+    check_labels,
+    check_latents,
+)
+from plugen.checkpoint import load_checkpoint, save_checkpoint
+from plugen.train import split_indices
+
+log = logging.getLogger(__name__)
+
+
+def _orthogonal_direction(normal: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """``normal (d,)`` minus its projection on the span of the rows of ``others (m, d)``."""
+    if not len(others):
+        return normal
+    q, _ = np.linalg.qr(others.T)  # orthonormal basis of the others (Gram-Schmidt)
+    return normal - q @ (q.T @ normal)
+
+
+class InterFaceGAN(LatentEditor):
+    """Linear boundaries in latent space (see module docstring).
+
+    It has no generator of its own: ``generate`` samples z from a Gaussian fitted to the
+    training latents (mean and full covariance; ``temperature`` scales the deviation) and then
+    edits the samples to the requested values.
+
+    alpha: target |distance| for binary edits, one float for all attributes or a mapping per
+    attribute (default: the ``alpha_quantile`` quantile of the training |distances|);
+    C: the SVM's regularisation; max_samples: known rows used per SVM (a seeded subsample).
+    """
+
+    method = "interfacegan"
+    checkpoint_format = "plugen-baseline-interfacegan"
+    checkpoint_version = 1
+
+    def __init__(
+        self,
+        latent_dim: int,
+        attributes: Sequence[str],
+        kinds: Mapping[str, str] | None = None,
+        alpha: float | Mapping[str, float] | None = None,
+        alpha_quantile: float = 0.9,
+        conditional: bool = True,
+        C: float = 1.0,
+        max_samples: int = 20000,
+        device: str | torch.device = "cpu",
+    ) -> None:
+        self.attributes, self.kinds = check_attributes(attributes, kinds, latent_dim)
+        if not 0 < alpha_quantile < 1:
+            raise ValueError(f"alpha_quantile must be in (0, 1), got {alpha_quantile}")
+        self.latent_dim = int(latent_dim)
+        self.config = {
+            "latent_dim": self.latent_dim,
+            "attributes": self.attributes,
+            "kinds": self.kinds,
+            "alpha": dict(alpha) if isinstance(alpha, Mapping) else alpha,
+            "alpha_quantile": float(alpha_quantile),
+            "conditional": bool(conditional),
+            "C": float(C),
+            "max_samples": int(max_samples),
+        }
+        k, d = len(self.attributes), self.latent_dim
+        self.coding = LabelCoding(self.attributes, self.kinds)
+        self.z_mean = np.zeros(d)
+        self.z_std = np.ones(d)
+        self.z_chol = np.eye(d)  # Cholesky factor of the standardized latents' covariance
+        self.normals = np.zeros((k, d))  # unit normals (standardized latent space)
+        self.offsets = np.zeros(k)  # signed distance = normals @ x + offsets
+        self.scales = np.ones(k)  # continuous: coded label = scale * distance
+        self.alpha = np.ones(k)
+        self.history: History = []
+        self.fitted = False
+
+    # ------------------------------------------------------------------ training
+    def fit(
+        self,
+        z: ArrayLike,
+        y: ArrayLike,
+        epochs: int = 50,
+        batch_size: int = 256,
+        lr: float = 1e-3,
+        seed: int = 0,
+        val_fraction: float = 0.1,
+        patience: int | None = 10,
+        progress: bool = False,
+        logger: logging.Logger | None = None,
+    ) -> History:
+        """Fit one boundary per attribute on ``z: (n, d)``, ``y: (n, k)`` (NaN = unknown).
+
+        ``epochs``, ``batch_size``, ``lr``, ``patience`` and ``progress`` are accepted for the
+        common interface and unused (closed-form / SVM fits). A seeded ``val_fraction`` is held
+        out to score each boundary. Returns one row per attribute: ``attribute``, ``n_train``,
+        ``train_score``, ``val_score`` (accuracy for binary, R^2 for continuous), ``alpha``.
+        """
+        from sklearn.svm import LinearSVC  # optional dependency of the baselines only
+
+        logger = logger or log
+        zt = check_latents(z, self.latent_dim, "fit: z")
+        yt = check_labels(y, self.attributes, self.kinds, len(zt), "fit: labels")
+        self.coding.fit(yt)
+        zn, yn = zt.double().numpy(), self.coding.code(yt).double().numpy()
+        self.z_mean = zn.mean(0)
+        self.z_std = np.maximum(zn.std(0), 1e-6)
+        x = (zn - self.z_mean) / self.z_std
+        cov = np.cov(x, rowvar=False) + 1e-6 * np.eye(self.latent_dim)
+        self.z_chol = np.linalg.cholesky(cov)
+        tr_idx, va_idx = (t.numpy() for t in split_indices(len(x), val_fraction, seed))
+        rng = np.random.default_rng(seed)
+        self.history = []
+        for j, a in enumerate(self.attributes):
+            tr = tr_idx[~np.isnan(yn[tr_idx, j])]
+            va = va_idx[~np.isnan(yn[va_idx, j])]
+            if len(tr) > self.config["max_samples"]:
+                tr = rng.choice(tr, self.config["max_samples"], replace=False)
+            if self.kinds[a] == "binary":
+                if len(np.unique(yn[tr, j])) < 2:
+                    raise ValueError(f"labels: binary attribute '{a}' has a single class")
+                svm = LinearSVC(C=self.config["C"], class_weight="balanced", random_state=seed)
+                svm.fit(x[tr], yn[tr, j] > 0)
+                w, b = svm.coef_[0], float(svm.intercept_[0])
+                norm = float(np.linalg.norm(w))
+                self.normals[j], self.offsets[j], self.scales[j] = w / norm, b / norm, 1.0
+            else:
+                design = np.c_[x[tr], np.ones(len(tr))]
+                coef, *_ = np.linalg.lstsq(design, yn[tr, j], rcond=None)
+                norm = float(np.linalg.norm(coef[:-1]))
+                self.normals[j] = coef[:-1] / norm
+                self.offsets[j], self.scales[j] = coef[-1] / norm, norm
+            dist = x @ self.normals[j] + self.offsets[j]
+            self.alpha[j] = self._alpha_for(a, dist[tr])
+            row = {
+                "attribute": a,
+                "n_train": float(len(tr)),
+                "train_score": self._score(j, dist[tr], yn[tr, j]),
+                "val_score": self._score(j, dist[va], yn[va, j]) if len(va) else float("nan"),
+                "alpha": float(self.alpha[j]),
+            }
+            logger.info("interfacegan %s", " ".join(f"{k}={v}" for k, v in row.items()))
+            self.history.append(row)
+        self.fitted = True
+        return self.history
+
+    def _alpha_for(self, name: str, dist: np.ndarray) -> float:
+        alpha = self.config["alpha"]
+        if isinstance(alpha, Mapping) and name in alpha:
+            return float(alpha[name])
+        if alpha is not None and not isinstance(alpha, Mapping):
+            return float(alpha)
+        return float(np.quantile(np.abs(dist), self.config["alpha_quantile"]))
+
+    def _score(self, j: int, dist: np.ndarray, coded: np.ndarray) -> float:
+        if self.kinds[self.attributes[j]] == "binary":
+            return float(np.mean((dist > 0) == (coded > 0)))
+        pred = self.scales[j] * dist
+        ss_tot = float(np.sum((coded - coded.mean()) ** 2))
+        return 1.0 - float(np.sum((coded - pred) ** 2)) / max(ss_tot, 1e-12)
+
+    # ------------------------------------------------------------------ inference
+    def distances(self, z: ArrayLike) -> np.ndarray:
+        """Signed distances ``(n, k)`` of latents ``z: (n, d)`` to each attribute's boundary
+        (continuous attributes: the predicted standardized label divided by its scale)."""
+        x = (check_latents(z, self.latent_dim).double().numpy() - self.z_mean) / self.z_std
+        return x @ self.normals.T + self.offsets
+
+    def _target_distance(self, name: str, value: float) -> float:
+        j = self.attributes.index(name)
+        coded = self.coding.target(name, value)
+        if self.kinds[name] == "binary":
+            return coded * self.alpha[j]
+        return coded / self.scales[j]
+
+    def _edit(self, x: np.ndarray, values: Mapping[str, float]) -> np.ndarray:
+        """Standardized latents ``(n, d)`` with the requested distances set."""
+        x = x.copy()
+        for name, v in values.items():
+            j = self.attributes.index(name)
+            others = [i for i in range(len(self.attributes)) if i != j]
+            direction = self.normals[j]
+            if self.config["conditional"]:
+                direction = _orthogonal_direction(direction, self.normals[others])
+            gain = float(direction @ self.normals[j])  # distance change per unit step
+            if gain < 1e-3:
+                raise ValueError(
+                    f"manipulate: the normal of '{name}' lies in the span of the other "
+                    "attributes' normals; edit it with conditional=False"
+                )
+            dist = x @ self.normals[j] + self.offsets[j]
+            x += np.outer((self._target_distance(name, v) - dist) / gain, direction)
+        return x
+
+    def manipulate(
+        self,
+        z: ArrayLike,
+        values: Mapping[str, float],
+        source_labels: ArrayLike | None = None,
+    ) -> ArrayLike:
+        """Move latents ``z: (n, d)`` along the (conditional) normals so the requested
+        attributes sit at their target distances. ``source_labels`` is not needed (ignored)."""
+        values = self.coding.check_values(values, "manipulate")
+        zt = check_latents(z, self.latent_dim)
+        x = (zt.double().numpy() - self.z_mean) / self.z_std
+        out = self._edit(x, values) * self.z_std + self.z_mean
+        return as_output(torch.from_numpy(out.astype(np.float32)), z)
+
+    def generate(
+        self,
+        values: Mapping[str, float],
+        n: int,
+        temperature: float = 1.0,
+        seed: int | None = None,
+    ) -> np.ndarray:
+        """``n`` latents ``(n, d)``: Gaussian samples of the training latents (InterFaceGAN has
+        no generator of its own) edited to the requested ``values``."""
+        if n < 1:
+            raise ValueError(f"n must be >= 1, got {n}")
+        values = self.coding.check_values(values, "generate")
+        rng = np.random.default_rng(seed)
+        x = temperature * rng.standard_normal((n, self.latent_dim)) @ self.z_chol.T
+        out = self._edit(x, values) * self.z_std + self.z_mean
+        return out.astype(np.float32)
+
+    # ------------------------------------------------------------------ persistence
+    def save(self, path: str | Path) -> None:
+        """Write config, boundaries and statistics to ``path`` atomically."""
+        save_checkpoint(
+            path,
+            self.checkpoint_format,
+            self.checkpoint_version,
+            method=self.method,
+            config=self.config,
+            coding=self.coding.to_dict(),
+            arrays={
+                name: torch.from_numpy(np.asarray(getattr(self, name), dtype=np.float64))
+                for name in ("z_mean", "z_std", "z_chol", "normals", "offsets", "scales", "alpha")
+            },
+            history=self.history,
+            fitted=self.fitted,
+        )
+
+    @classmethod
+    def load(cls, path: str | Path, device: str | torch.device = "cpu") -> InterFaceGAN:
+        """Read a checkpoint written by :meth:`save` (``device`` is unused: numpy model)."""
+        state = load_checkpoint(path, cls.checkpoint_format, cls.checkpoint_version, cls.__name__)
+        model = cls(**state["config"])
+        model.coding = LabelCoding(model.attributes, model.kinds, **state["coding"])
+        for name, t in state["arrays"].items():
+            setattr(model, name, t.numpy())
+        model.history, model.fitted = state["history"], state["fitted"]
+        return model
