@@ -6,7 +6,6 @@ not load it (about 1.5 s of start-up each).
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import sys
@@ -52,16 +51,6 @@ def setup(
     if "SLURM_JOB_ID" in os.environ:
         logger.info("SLURM_JOB_ID=%s on %s", os.environ["SLURM_JOB_ID"], os.uname().nodename)
     return logger, dev
-
-
-def import_object(spec: str) -> Any:
-    """``"package.module:NAME"`` -> that object (lets rules name library objects without
-    importing the library when the Snakefile is parsed)."""
-    module, _, name = spec.partition(":")
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as e:
-        raise ValueError(f"cannot import {spec!r} (expected 'package.module:NAME'): {e}") from e
 
 
 def setup_job(job: Any, uses_torch: bool = True) -> tuple[logging.Logger, torch.device | str]:

@@ -96,6 +96,7 @@ rule gan_timing:
     input:
         plugin=out(SG, "models", "plugin.pt"),
         history=out(SG, "history", "plugin.parquet"),
+        flow_benchmark=bench(SG, "train_flow"),
         gan=rules.train_gan.output.model,
         latents=rules.label_gan_samples.output.latents,
         lib=lib("tasks.py"),

@@ -52,7 +52,6 @@ def test_fit_gan_history_and_output_ranges(trained) -> None:
         "g_loss",
         "real_score",
         "fake_score",
-        "seconds",
     ]
     assert len(history) == 1 and np.isfinite(history.to_frame().to_numpy()).all()
     z = sample_latents(5, 8, seed=1)

@@ -11,6 +11,7 @@ log, device = setup_job(sm)
 task, seed = sm.wildcards.task, sm.params.seed
 model = PluGeN.load(sm.input.plugin, device)
 df, z = io.read_table(sm.input.sources, io.LATENTS)
+model.check_latents(z, sm.input.sources)  # a width mismatch names the file
 test = (df["split"] == "test").to_numpy()
 sources, source_z = df[test].reset_index(drop=True), dict(zip(df["id"][test], z[test]))
 cfg = sm.params.tasks[task]

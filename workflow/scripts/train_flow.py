@@ -27,6 +27,7 @@ model = PluGeN(
     class_balanced=c["class_balanced"],
     device=device,
 )
+model.check_latents(z, sm.input.latents)  # a width mismatch names the file
 model.fit(
     z[keep],
     y,
