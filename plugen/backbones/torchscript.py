@@ -29,9 +29,13 @@ def load_torchscript(
 ) -> torch.jit.ScriptModule:
     """Load the TorchScript module at ``path`` onto ``device``, in eval mode.
 
-    ``what`` names its role in errors ("decoder", "judge"). Raises ``FileNotFoundError`` for a
-    missing file and ``ValueError`` for a file that is not TorchScript.
+    ``path`` may also be an import path ``package.module:loader`` whose ``loader()`` returns a
+    ``torch.nn.Module`` (a generator that is not TorchScript). ``what`` names its role in errors
+    ("decoder", "judge"). Raises ``FileNotFoundError`` for a missing file and ``ValueError`` for
+    a file that is not TorchScript or a loader that does not return a module.
     """
+    if _is_import_path(path):
+        return _load_import_path(str(path), what, device)
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such {what} file")
@@ -46,6 +50,34 @@ def load_torchscript(
             "save it with torch.jit.save(torch.jit.script(model), path)"
         ) from None
     return module.eval()
+
+
+def _is_import_path(path: str | Path) -> bool:
+    text = str(path)
+    module, sep, name = text.partition(":")
+    return (
+        bool(sep)
+        and not Path(text).exists()
+        and module.replace(".", "").isidentifier()
+        and (name.isidentifier())
+    )
+
+
+def _load_import_path(spec: str, what: str, device: str | torch.device) -> torch.nn.Module:
+    import importlib
+
+    module, _, name = spec.partition(":")
+    try:
+        loader = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as exc:
+        raise ValueError(f"{spec}: cannot import the {what} loader ({exc})") from None
+    model = loader()
+    if not isinstance(model, torch.nn.Module):
+        raise ValueError(
+            f"{spec}: the {what} loader returned a {type(model).__name__}, "
+            "expected a torch.nn.Module"
+        )
+    return model.to(device).eval()
 
 
 def _call(module: torch.jit.ScriptModule, x: Tensor, path: Path, what: str) -> Tensor:
