@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from plugen.cli import main
 from plugen import experiments
+from plugen.cli import main
 from plugen.config import (
     ConfigError,
     cross_checks,
@@ -41,7 +41,10 @@ def test_defaults_fill_every_enabled_and_disabled_experiment():
 @pytest.mark.parametrize(
     "config, message",
     [
-        ({"experiments": ["shapes_gann"]}, "config: experiments: unknown experiment 'shapes_gann'; known: ['shapes_vae'"),
+        (
+            {"experiments": ["shapes_gann"]},
+            "config: experiments: unknown experiment 'shapes_gann'; known: ['shapes_vae'",
+        ),
         ({"shapes_gan": {"gan": {"epochs": 0}}}, "config: shapes_gan.gan.epochs: 0 is less than"),
         ({"shapes_gan": {"flow": {"hiden": 3}}}, "shapes_gan.flow: unknown key(s) ['hiden']"),
         (
@@ -156,7 +159,9 @@ def test_checks_run_only_for_enabled_experiments_and_report_each_problem_once():
 
 def test_checks_come_from_the_enabled_experiments_specs():
     assert cross_checks({"experiments": []}) == []
-    problems = cross_checks({"experiments": ["custom"], "custom": {"latents": None, "labels": None}})
+    problems = cross_checks(
+        {"experiments": ["custom"], "custom": {"latents": None, "labels": None}}
+    )
     assert problems == [
         "custom.latents: required when 'custom' is in experiments",
         "custom.labels: required when 'custom' is in experiments",

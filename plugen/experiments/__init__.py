@@ -167,7 +167,7 @@ class Experiment:
 
 
 _REGISTRY: dict[str, Experiment] = {}
-_MODULES = ("shapes_vae", "shapes_gan", "molecules", "custom")
+_MODULES = ("shapes_vae", "shapes_gan", "molecules", "custom", "stylegan_ffhq")
 
 
 def register(spec: Experiment) -> Experiment:

@@ -81,9 +81,7 @@ class Custom(Experiment):
         c = config["custom"]
         missing = [k for k in ("latents", "labels") if not c[k]]
         if missing:
-            return [
-                f"custom.{k}: required when 'custom' is in experiments" for k in missing
-            ]
+            return [f"custom.{k}: required when 'custom' is in experiments" for k in missing]
         try:
             kinds = self.attributes(config)
         except (ValueError, FileNotFoundError) as exc:

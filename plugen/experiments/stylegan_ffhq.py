@@ -1,0 +1,106 @@
+"""stylegan_ffhq: the paper's Table 1. PluGeN on StyleGAN's W latents of FFHQ as StyleFlow
+releases them (``sg2latents.pickle`` or an ``.npy``, with ``attributes.npy``), the user's
+generator and judge. W+ latents ``(n, 18, 512)`` are modelled through ``w[:, 0]`` and broadcast
+back to 18 layers before the generator, as the paper's authors do; the first 500 latents are the
+test split. Without a generator the experiment trains and reports the probe table only."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Any
+
+from plugen.experiments import Config, Decoder, Experiment, Judge, register
+
+
+@lru_cache(maxsize=2)
+def _read(latents: str, attributes: str, thresholds: tuple, n_test: int, stamp: tuple):
+    import numpy as np
+    import pandas as pd
+
+    from plugen.data.styleflow import binarize, read_styleflow, split_styleflow
+    from plugen.data.user import reduce_w_plus
+
+    w, attrs = read_styleflow(latents, attributes)
+    labels = binarize(attrs, dict(thresholds)).reset_index(drop=True)
+    ids = pd.Series([f"{i:05d}" for i in range(len(w))], name="id")
+    frame = pd.concat(
+        [ids, pd.Series(split_styleflow(len(w), n_test), name="split"), labels], axis=1
+    )
+    layers = w.shape[1] if w.ndim == 3 else None
+    return frame, np.ascontiguousarray(reduce_w_plus(w, "first")), layers
+
+
+class StyleGANFFHQ(Experiment):
+    def _data(self, config: Config) -> tuple[Any, Any, int | None]:
+        d = config["stylegan_ffhq"]["data"]
+        paths = (d["latents"], d["attributes"])
+        stamp = tuple(os.stat(p).st_mtime_ns if os.path.exists(p) else 0 for p in paths)
+        return _read(*paths, tuple(sorted(d["thresholds"].items())), d["n_test"], stamp)
+
+    def attributes(self, config: Config) -> dict[str, str]:
+        from plugen.data.styleflow import BINARY, CONTINUOUS
+
+        return {**dict.fromkeys(BINARY, "binary"), **dict.fromkeys(CONTINUOUS, "continuous")}
+
+    def decoder(self, config: Config) -> Decoder | None:
+        c = config["stylegan_ffhq"]
+        if not c["generator"]:
+            return None
+        layers = c["generator_layers"] or self._data(config)[2]  # default: as the latents
+        return Decoder("torchscript", c["generator"], layers, tuple(c["image_range"]))
+
+    def judge(self, config: Config) -> Judge | None:
+        c = config["stylegan_ffhq"]
+        if not c["classifier"]:
+            return None
+        outputs = tuple(c["classifier_outputs"])
+        return Judge("torchscript", c["classifier"], outputs, tuple(c["image_range"]))
+
+    def tasks(self, config: Config) -> tuple[str, ...]:
+        return ("flip", "gradual")
+
+    def figure_tasks(self, config: Config) -> tuple[str, ...]:
+        return self.tasks(config) if self.decoder(config) else ()
+
+    def summary_tables(self, config: Config) -> tuple[str, ...]:
+        return ("probe", *self.judged_tasks(config))
+
+    def input_files(self, config: Config) -> list[str]:
+        d = config["stylegan_ffhq"]["data"]
+        return [d["latents"], d["attributes"]]
+
+    def load_latents(self, config: Config) -> tuple[Any, Any]:
+        frame, z, _ = self._data(config)
+        return frame, z
+
+    def check(self, config: Config) -> list[str]:
+        c = config["stylegan_ffhq"]
+        missing = [k for k in ("latents", "attributes") if not c["data"][k]]
+        if missing:
+            return [
+                f"stylegan_ffhq.data.{k}: required when 'stylegan_ffhq' is in experiments"
+                for k in missing
+            ]
+        try:
+            _, z, layers = self._data(config)
+        except (ValueError, FileNotFoundError) as exc:
+            return [str(exc)]
+        kinds = self.attributes(config)
+        problems = [
+            f"stylegan_ffhq.classifier_outputs: {a!r} is not a Table 1 attribute ({list(kinds)})"
+            for a in c["classifier_outputs"]
+            if a not in kinds
+        ]
+        if c["classifier"] and not c["generator"]:
+            problems.append(
+                "stylegan_ffhq.classifier needs stylegan_ffhq.generator (it judges images)"
+            )
+        if problems or not c["generator"]:
+            return problems
+        from plugen.experiments.custom import check_models
+
+        return check_models(self.decoder(config), self.judge(config), z.shape[1])
+
+
+SPEC = register(StyleGANFFHQ("stylegan_ffhq", latents="user", reference="stylegan_ffhq"))
