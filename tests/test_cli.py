@@ -53,19 +53,13 @@ def work(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def trained(work):
-    """``plugen train`` run in-process; returns its stdout."""
-    import contextlib
-    import io
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        rc = main(
-            ["train", "--latents", str(work / "z.parquet"), "--labels", str(work / "labels.csv")]
-            + ["--out", str(work / "plugin.pt"), "--epochs", "15", "--lr", "3e-3"]
-            + ["--device", "cpu"]
-        )
-    assert rc == 0
-    return out.getvalue()
+    """``plugen train`` run from the shell; returns its stdout."""
+    run = _cli(
+        "train", "--latents", "z.parquet", "--labels", "labels.csv", "--out", "plugin.pt",
+        "--epochs", "15", "--lr", "3e-3", "--device", "cpu", cwd=work,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return run.stdout
 
 
 def test_train_reports_kinds_flow_and_held_out_accuracy(work, trained):
@@ -76,31 +70,33 @@ def test_train_reports_kinds_flow_and_held_out_accuracy(work, trained):
     assert (work / "plugin.pt").exists()
 
 
-def test_round_trip_generate_manipulate_encode(work, trained, monkeypatch):
-    monkeypatch.chdir(work)
-    rc = main(
-        ["generate", "--plugin", "plugin.pt", "--set", "a=1", "--set", "b=0", "--n", "400"]
-        + ["--seed", "3", "--out", "gen.npy", "--device", "cpu"]
-    )
-    assert rc == 0
+def test_round_trip_generate_manipulate_encode(work, trained):
+    """train (the fixture) -> generate -> manipulate -> encode, each through the shell."""
+    run = _cli(
+        "generate", "--plugin", "plugin.pt", "--set", "a=1", "--set", "b=0", "--n", "400",
+        "--seed", "3", "--out", "gen.npy", "--device", "cpu", cwd=work,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
     gen = np.load(work / "gen.npy")
     assert gen.shape == (400, DIM)
     lab = synthetic_labels(gen)
     assert np.mean(lab[:, 0] == 1) >= 0.9 and np.mean(lab[:, 1] == 0) >= 0.9
 
-    rc = main(
-        ["manipulate", "--plugin", "plugin.pt", "--latents", "gen.npy", "--set", "a=0"]
-        + ["--out", "edited.parquet", "--device", "cpu"]
-    )
-    assert rc == 0
+    run = _cli(
+        "manipulate", "--plugin", "plugin.pt", "--latents", "gen.npy", "--set", "a=0",
+        "--out", "edited.parquet", "--device", "cpu", cwd=work,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
     edited, ids = read_latents(work / "edited.parquet")
     assert ids == [str(i) for i in range(400)]
     after = synthetic_labels(edited)
     assert np.mean(after[:, 0] == 0) >= 0.9  # flipped
     assert np.mean(after[:, 1] == lab[:, 1]) >= 0.9  # kept
 
-    rc = main(["encode", "--plugin", "plugin.pt", "--latents", "test.npy", "--out", "enc.csv"])
-    assert rc == 0
+    run = _cli(
+        "encode", "--plugin", "plugin.pt", "--latents", "test.npy", "--out", "enc.csv", cwd=work
+    )
+    assert run.returncode == 0, run.stderr
     enc = pd.read_csv(work / "enc.csv")
     assert list(enc.columns) == ["id", "a", "b", "h", "p_a", "p_b"]
     truth = synthetic_labels(np.load(work / "test.npy"))
