@@ -298,3 +298,33 @@ def test_a_killed_training_resumes_to_the_same_bytes(reference, tmp_path, sig):
     log = (folder / TRAIN_LOG).read_text()
     assert "resumed from epoch " in log and "plugen epoch=1 " not in log
     assert _hashes(folder) == _hashes(reference[0])  # no .resume left behind either
+
+
+def _fit_vae(cfg: TrainConfig):
+    from plugen.backbones.image_vae import fit_vae
+
+    images = np.random.default_rng(0).integers(0, 256, (64, 16, 16, 3), dtype=np.uint8)
+    return fit_vae(images, cfg, {"latent_dim": 4, "widths": [8, 16]}, kl_warmup_epochs=3)
+
+
+def _fit_charvae(cfg: TrainConfig):
+    from plugen.backbones.charvae import fit_charvae
+
+    smiles = ["CCO", "c1ccccc1", "CCN", "CC(=O)O", "CCCC", "OCCO", "CNC", "C1CCCCC1"] * 4
+    return fit_charvae(
+        smiles, cfg, {"latent_dim": 4, "embed_dim": 8, "hidden_dim": 16}, kl_anneal_epochs=3
+    )
+
+
+@pytest.mark.parametrize(
+    "fit", [_fit_vae, _fit_charvae], ids=["vae-kl-warmup", "charvae-kl-anneal"]
+)
+def test_backbones_resume_their_kl_schedules_through_the_config_checkpoint(tmp_path, fit):
+    kw = dict(batch_size=8, lr=1e-3, patience=None, lr_schedule="none", progress=False)
+    straight, hist = fit(TrainConfig(epochs=4, **kw))
+    state = str(tmp_path / "model.pt.resume")
+    fit(TrainConfig(epochs=2, **kw, checkpoint=state))  # stopped after 2 of the 4 epochs
+    resumed, hist2 = fit(TrainConfig(epochs=4, **kw, checkpoint=state))
+    assert [r["epoch"] for r in hist2.rows] == [1, 2, 3, 4] and hist2.rows == hist.rows
+    for name, tensor in straight.state_dict().items():
+        assert torch.equal(resumed.state_dict()[name], tensor), name
