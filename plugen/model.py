@@ -289,8 +289,11 @@ class PluGeN:
         out for early stopping (best weights restored) and LR-on-plateau. Returns the history:
         one dict per epoch with ``epoch``, train/val ``loss``, ``nll_prior``, ``logdet``,
         ``nll_labels``, ``lr`` and ``sigma`` (no wall-clock values: the same seed gives the same
-        history; the epoch's seconds are logged). Raises ValueError for latents or labels of the
-        wrong shape, NaN/infinite latents, or an attribute without any known label.
+        history; the epoch's seconds are logged). ``checkpoint``: resumable training-state file,
+        written after every epoch and resumed from when it holds an earlier state of the same
+        fit (see :func:`plugen.train.train`): the result is the same as without interruption.
+        Raises ValueError for latents or labels of the wrong shape, NaN/infinite latents, or an
+        attribute without any known label.
         """
         zt = self.check_latents(z)
         yt = self._labels_matrix(y, len(zt))

@@ -8,11 +8,14 @@ alternating updates) reuse :func:`batches`, :class:`History` and :func:`seed_eve
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import logging
 import math
 import random
+import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -30,7 +33,11 @@ __all__ = [
     "LossFn",
     "TrainConfig",
     "batches",
+    "fingerprint",
+    "load_training_state",
+    "random_state",
     "resolve_device",
+    "restore_random_state",
     "seed_everything",
     "split_indices",
     "train",
@@ -57,6 +64,7 @@ class TrainConfig:
     lr_schedule: str = "plateau"  # "plateau" | "cosine" | "none"
     seed: int = 0
     progress: bool = True
+    checkpoint: str | None = None  # resumable training state (see train); not a hyper-parameter
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -80,6 +88,91 @@ def seed_everything(seed: int) -> torch.Generator:
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+
+def random_state(*generators: torch.Generator) -> dict:
+    """The state of python's, numpy's and torch's global RNGs (CUDA's too when it is in use)
+    and of ``generators``: what :func:`restore_random_state` needs to continue identically."""
+    return {
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None,
+        "generators": [g.get_state() for g in generators],
+    }
+
+
+def restore_random_state(state: Mapping, *generators: torch.Generator) -> None:
+    """Put the global RNGs and ``generators`` back to a :func:`random_state` ``state``."""
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    for g, g_state in zip(generators, state["generators"], strict=True):
+        g.set_state(g_state)
+
+
+def fingerprint(settings: Mapping, data: Sequence[Tensor | None], module: nn.Module) -> str:
+    """sha256 (hex) of JSON-able ``settings``, the tensors ``data`` (shape, dtype and values)
+    and ``module``'s state dict: a training state resumes only into the run it came from."""
+    digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
+    tensors = list(data) + [t for _, t in sorted(module.state_dict().items())]
+    for t in tensors:
+        if t is None:
+            digest.update(b"none")
+            continue
+        a = np.ascontiguousarray(t.detach().cpu().numpy())
+        digest.update(f"{a.dtype}{a.shape}".encode())
+        digest.update(a.data)
+    return digest.hexdigest()
+
+
+def load_training_state(
+    checkpoint: str | Path, fmt: str, version: int, key: str, epochs: int, logger: logging.Logger
+) -> dict | None:
+    """The resumable state in ``checkpoint`` when it belongs to this run, else None.
+
+    A state is used when its ``fingerprint`` equals ``key`` and it has at most ``epochs``
+    epochs done; a missing file gives None, a foreign, stale or unreadable one a warning and
+    None (the run starts over and overwrites it). Temporary files of a save that was killed
+    (:func:`plugen.atomic.atomic_path` names them ``.<name>.<pid>.tmp``) are removed.
+    """
+    path = Path(checkpoint)
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        tmp.unlink(missing_ok=True)
+    if not path.exists():
+        return None
+    try:
+        state = load_checkpoint(path, fmt, version, "training-state")
+    except ValueError as exc:
+        logger.warning("%s; starting over", exc)
+        return None
+    if state.get("fingerprint") != key:
+        logger.warning(
+            "%s: training state of another configuration, data or model; starting over", path
+        )
+        return None
+    if state["epoch"] + 1 > epochs:
+        logger.warning(
+            "%s: training state has %d epochs done, more than the %d asked; starting over",
+            path,
+            state["epoch"] + 1,
+            epochs,
+        )
+        return None
+    logger.info("resumed from epoch %d (%s)", state["epoch"] + 1, path)
+    return state
+
+
+def _scalars(obj: object) -> dict[str, object]:
+    """Public bool/int/float/str attributes of ``obj`` (schedules kept on a model or loss, e.g.
+    a KL weight or a step counter), without ``nn.Module.training``."""
+    return {
+        k: v
+        for k, v in getattr(obj, "__dict__", {}).items()
+        if not k.startswith("_") and k != "training" and type(v) in (bool, int, float, str)
+    }
 
 
 def split_indices(n: int, val_fraction: float, seed: int) -> tuple[Tensor, Tensor]:
@@ -107,6 +200,9 @@ class History:
     """Per-epoch metrics: logged as they come, kept as rows for a Parquet/CSV table.
 
     Rows are results and hold no wall-clock values: the same seeded run gives the same rows.
+    Their keys are interned strings, so a file that pickles rows has the same bytes whether
+    they were built in this process or restored from a training state (pickle writes a string
+    object once and refers back to it).
     """
 
     def __init__(self, name: str = "train", logger: logging.Logger | None = None) -> None:
@@ -117,12 +213,17 @@ class History:
     def append(self, seconds: float | None = None, **row: float) -> None:
         """Store ``row`` (epoch, losses, lr, ...) and log it; ``seconds`` (the epoch's wall
         time) is logged but not stored."""
+        row = {sys.intern(k): v for k, v in row.items()}
         self.rows.append(row)
         logged = row if seconds is None else {**row, "seconds": seconds}
         parts = " ".join(
             f"{k}={v:.5g}" if isinstance(v, float) else f"{k}={v}" for k, v in logged.items()
         )
         self._log.info("%s %s", self.name, parts)
+
+    def restore(self, rows: Sequence[Mapping[str, float]]) -> None:
+        """Replace the rows with those of a resumed run (not logged again)."""
+        self.rows = [{sys.intern(k): v for k, v in row.items()} for row in rows]
 
     def to_frame(self):
         """The rows as a pandas DataFrame (one row per epoch; needs pandas)."""
@@ -174,14 +275,22 @@ def train(
 
     data: aligned tensors, first dimension = examples; a seeded ``cfg.val_fraction`` of them is
     held out for early stopping unless ``val_data`` is given. The best weights (lowest validation
-    loss) are restored at the end. ``checkpoint``: file written after every epoch and resumed
-    from when it exists (weights, optimizer, history, epoch; a :func:`save_checkpoint` file of
-    format ``plugen-train-state``).
+    loss) are restored at the end.
+
+    ``checkpoint`` (default ``cfg.checkpoint``): file written after every epoch and resumed
+    from when it holds an earlier state of the same run (same settings but ``epochs``, data and
+    initial weights; "resumed from epoch N" is logged). It holds the weights, optimizer,
+    scheduler, early-stopping state, history, every RNG's state and the public scalar
+    attributes of ``module`` and ``loss_fn`` (schedules such as a KL weight or a step
+    counter), so a resumed run ends with the same bytes as an uninterrupted one. A state of
+    another run is overwritten, with a warning. The caller deletes the file when done.
+
     Returns the history: a row per epoch with ``epoch``, ``train_<term>``, ``val_<term>`` and
     ``lr`` (the epoch's seconds go to the log only). Raises FloatingPointError when the loss
     becomes non-finite.
     """
     device = torch.device(device)
+    checkpoint = checkpoint if checkpoint is not None else cfg.checkpoint
     gen = seed_everything(cfg.seed)
     data = [torch.as_tensor(t) for t in data]
     if val_data is None and cfg.val_fraction > 0:
@@ -202,19 +311,31 @@ def train(
     best_state = copy.deepcopy(module.state_dict())
     bad_epochs = 0
     start_epoch = 0
-    if checkpoint is not None and Path(checkpoint).exists():
-        state = load_checkpoint(checkpoint, STATE_FORMAT, STATE_VERSION, "training-state")
-        module.load_state_dict(state["module"])
-        opt.load_state_dict(state["optimizer"])
-        if sched is not None and state.get("scheduler"):
-            sched.load_state_dict(state["scheduler"])
-        history.rows = state["history"]
-        best, best_state, bad_epochs = state["best"], state["best_state"], state["bad_epochs"]
-        start_epoch = state["epoch"] + 1
-        gen.set_state(state["generator"])
-        log.info("resumed from %s at epoch %d", checkpoint, start_epoch)
+    stopped = False
+    key = None
+    if checkpoint is not None:
+        # epochs only matter to a cosine schedule: another count extends or shortens the run
+        ignored = ("progress", "checkpoint") + (("epochs",) if cfg.lr_schedule != "cosine" else ())
+        settings = {k: v for k, v in cfg.to_dict().items() if k not in ignored}
+        key = fingerprint(settings, [*data, *(val_data or [None])], module)
+        state = load_training_state(
+            checkpoint, STATE_FORMAT, STATE_VERSION, key, cfg.epochs, history._log
+        )
+        if state is not None:
+            module.load_state_dict(state["module"])
+            opt.load_state_dict(state["optimizer"])
+            if sched is not None:
+                sched.load_state_dict(state["scheduler"])
+            history.restore(state["history"])
+            best, best_state, bad_epochs = state["best"], state["best_state"], state["bad_epochs"]
+            vars(module).update(state["module_scalars"])
+            if state["loss_scalars"]:
+                vars(loss_fn).update(state["loss_scalars"])
+            restore_random_state(state["random"], gen)
+            start_epoch = state["epoch"] + 1
+            stopped = cfg.patience is not None and bad_epochs >= cfg.patience
     n_batches = math.ceil(len(data[0]) / cfg.batch_size)
-    for epoch in range(start_epoch, cfg.epochs):
+    for epoch in range(start_epoch, start_epoch if stopped else cfg.epochs):
         t0 = time.perf_counter()
         module.train()
         sums: dict[str, float] = {}
@@ -266,6 +387,7 @@ def train(
                 checkpoint,
                 STATE_FORMAT,
                 STATE_VERSION,
+                fingerprint=key,
                 module=module.state_dict(),
                 optimizer=opt.state_dict(),
                 scheduler=sched.state_dict() if sched is not None else None,
@@ -274,7 +396,9 @@ def train(
                 best_state=best_state,
                 bad_epochs=bad_epochs,
                 epoch=epoch,
-                generator=gen.get_state(),
+                module_scalars=_scalars(module),
+                loss_scalars=_scalars(loss_fn),
+                random=random_state(gen),
             )
         if cfg.patience is not None and bad_epochs >= cfg.patience:
             history._log.info(

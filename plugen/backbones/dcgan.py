@@ -27,12 +27,22 @@ from plugen.backbones.image_vae import (
 from plugen.backbones.inversion import InversionResult, invert
 from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.nn import conv_decoder, conv_encoder, module_device, to_device
-from plugen.train import History, batches, seed_everything
+from plugen.train import (
+    History,
+    batches,
+    fingerprint,
+    load_training_state,
+    random_state,
+    restore_random_state,
+    seed_everything,
+)
 
 log = logging.getLogger(__name__)
 
 FORMAT = "plugen-dcgan"
 FORMAT_VERSION = 1
+STATE_FORMAT = "plugen-dcgan-train-state"
+STATE_VERSION = 1
 
 
 @dataclass
@@ -275,6 +285,7 @@ def fit_gan(
     cfg: GANConfig,
     device: torch.device | str = "cpu",
     logger: logging.Logger | None = None,
+    checkpoint: str | Path | None = None,
 ) -> tuple[DCGAN, History]:
     """Train a :class:`DCGAN` on uint8 images ``(n, S, S, 3)`` with alternating D/G Adam steps.
 
@@ -283,6 +294,12 @@ def fit_gan(
     model (eval mode) and a history with one row per epoch: ``d_loss``, ``g_loss``,
     ``real_score``/``fake_score`` (mean discriminator probability that a real/generated image
     is real) and ``seconds``. Deterministic on CPU for a fixed ``cfg.seed``.
+
+    ``checkpoint``: file written after every epoch (both nets, the EMA, both optimizers, the
+    step count, history and every RNG's state) and resumed from when it holds an earlier state
+    of the same run (same config but ``epochs``, same images; "resumed from epoch N" is
+    logged), so a resumed run ends with the same bytes as an uninterrupted one. A state of
+    another run is overwritten, with a warning. The caller deletes the file when done.
     """
     device = torch.device(device)
     gen = seed_everything(cfg.seed)
@@ -298,8 +315,25 @@ def fit_gan(
         gan.discriminator.parameters(), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2)
     )
     history = History("gan", logger)
-    step = 0
-    for epoch in range(cfg.epochs):
+    step = start_epoch = 0
+    key = None
+    if checkpoint is not None:
+        settings = {k: v for k, v in cfg.to_dict().items() if k != "epochs"}
+        key = fingerprint(settings, data, gan)
+        state = load_training_state(
+            checkpoint, STATE_FORMAT, STATE_VERSION, key, cfg.epochs, history._log
+        )
+        if state is not None:
+            gan.load_state_dict(state["gan"])
+            if ema is not None:
+                ema.load_state_dict(state["ema"])
+            opt_g.load_state_dict(state["opt_g"])
+            opt_d.load_state_dict(state["opt_d"])
+            history.restore(state["history"])
+            step = state["step"]
+            restore_random_state(state["random"], gen, z_gen)
+            start_epoch = state["epoch"] + 1
+    for epoch in range(start_epoch, cfg.epochs):
         t0 = time.perf_counter()
         gan.train()
         sums = dict.fromkeys(("d_loss", "g_loss", "real_score", "fake_score"), 0.0)
@@ -341,6 +375,21 @@ def fit_gan(
             **{k: v / seen for k, v in sums.items()},
             seconds=time.perf_counter() - t0,
         )
+        if checkpoint is not None:
+            save_checkpoint(
+                checkpoint,
+                STATE_FORMAT,
+                STATE_VERSION,
+                fingerprint=key,
+                gan=gan.state_dict(),
+                ema=ema.state_dict() if ema is not None else None,
+                opt_g=opt_g.state_dict(),
+                opt_d=opt_d.state_dict(),
+                history=history.rows,
+                step=step,
+                epoch=epoch,
+                random=random_state(gen, z_gen),
+            )
     if ema is not None:
         gan.generator.load_state_dict(ema.state_dict())
     _recalibrate_bn(gan, cfg.bn_samples, 256, torch.Generator().manual_seed(cfg.seed + 2), device)

@@ -113,10 +113,16 @@ def read_smiles_csv(
 
     Strings are stripped (ZINC250k stores a newline inside the quotes); empty ones and those
     longer than ``max_length`` characters are counted and logged, then a seeded random subset
-    of ``limit`` rows is kept (in file order). Raises ValueError when no SMILES column exists.
+    of ``limit`` rows is kept (in file order). Raises ValueError, naming the file, when it is
+    empty or has no SMILES column (the message lists the columns found).
     """
     path = Path(path)
-    header = pd.read_csv(path, nrows=0).columns
+    try:
+        header = pd.read_csv(path, nrows=0).columns
+    except pd.errors.EmptyDataError:
+        raise ValueError(
+            f"{path}: the file is empty, expected a csv with a SMILES column"
+        ) from None
     if column is None:
         column = next((c for c in _SMILES_COLUMNS if c in header), None)
         if column is None:
@@ -347,8 +353,10 @@ def prepare_molecules(
     """csv -> labelled data set (``id``, ``split``, ``smiles``, logP, TPSA, SAS) and its report.
 
     Chains :func:`read_smiles_csv`, :func:`label_molecules` and :func:`assign_splits`; the
-    report's ``n_input`` counts csv rows, ``n_too_long`` both length checks (raw and canonical)
-    and ``n_not_sampled`` the rows left out by ``limit``.
+    report's ``n_input`` counts csv rows, ``n_invalid`` empty and unparsable SMILES,
+    ``n_too_long`` both length checks (raw and canonical) and ``n_not_sampled`` the rows left
+    out by ``limit``. Raises ValueError naming the file when it has no SMILES column or no
+    valid molecule (a header alone, every row invalid or too long).
     """
     read = read_smiles_csv(csv_path, column, limit, seed, max_length)
     df, report = label_molecules(read.smiles, processes, progress, max_length=max_length)
@@ -357,5 +365,12 @@ def prepare_molecules(
     report.n_invalid += read.n_empty
     report.n_too_long += read.n_too_long
     report.n_not_sampled = n_pool - len(read.smiles)
+    if report.n_valid == 0:
+        longer = f", {report.n_too_long} longer than {max_length} characters"
+        raise ValueError(
+            f"no valid molecule in {csv_path}: {report.n_input} rows, "
+            f"{report.n_invalid} invalid SMILES{longer if report.n_too_long else ''}"
+            + (f" (e.g. {report.invalid_examples[:3]})" if report.invalid_examples else "")
+        )
     df = assign_splits(df, val_fraction, test_fraction, seed)
     return df[["id", "split", "smiles", *PROPERTIES]], report

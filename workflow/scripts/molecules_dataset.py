@@ -1,4 +1,8 @@
-"""csv -> canonical, RDKit-labelled molecules with splits, and the labeling report."""
+"""csv -> canonical, RDKit-labelled molecules with splits, and the labeling report.
+
+Invalid rows are counted in the report and the log; a csv without any valid molecule stops
+the job with one line naming the file.
+"""
 
 from plugen import io
 from plugen.data.molecules import prepare_molecules
@@ -19,5 +23,13 @@ df, report = prepare_molecules(
     progress=True,
 )
 log.info("labeling report: %s", report)
+if report.n_invalid:
+    log.warning(
+        "%s: %d of %d rows are not valid SMILES (empty or unparsable), e.g. %s",
+        sm.input.csv,
+        report.n_invalid,
+        report.n_input,
+        report.invalid_examples[:3],
+    )
 io.write_table(sm.output.table, df, io.DATASET)
 io.write_table(sm.output.report, report.to_frame(), io.METRICS)

@@ -1,4 +1,10 @@
-"""Train the CharVAE backbone on the train split (val split for early stopping)."""
+"""Train the CharVAE backbone on the train split (val split for early stopping).
+
+The training state is kept beside the model (``<model>.resume``, not a declared output, so a
+killed job resumes from its last epoch) and deleted once the outputs are written.
+"""
+
+from pathlib import Path
 
 from plugen import io
 from plugen.backbones.charvae import fit_charvae
@@ -6,6 +12,7 @@ from plugen.runtime import setup_job
 from plugen.train import History, TrainConfig
 
 sm = snakemake  # noqa: F821
+resume = Path(f"{sm.output.model}.resume")
 log, device = setup_job(sm)
 df, _ = io.read_table(sm.input.table, io.DATASET)
 c, t = dict(sm.params.cfg), sm.params.cfg["train"]
@@ -16,6 +23,7 @@ cfg = TrainConfig(
     patience=t["patience"],
     lr_schedule="none",
     seed=sm.params.seed,
+    checkpoint=str(resume),
 )
 arch = ["representation", "embed_dim", "hidden_dim", "latent_dim", "n_layers", "beta"]
 model, hist = fit_charvae(
@@ -29,3 +37,4 @@ model, hist = fit_charvae(
 )
 model.save(sm.output.model)
 io.write_table(sm.output.history, hist.to_frame(), io.HISTORY)
+resume.unlink(missing_ok=True)

@@ -1,4 +1,10 @@
-"""Train the PluGeN flow on the backbone latents and (optionally partly hidden) labels."""
+"""Train the PluGeN flow on the backbone latents and (optionally partly hidden) labels.
+
+The training state is kept beside the model (``<model>.resume``, not a declared output, so a
+killed job resumes from its last epoch) and deleted once the outputs are written.
+"""
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -7,6 +13,7 @@ from plugen import PluGeN, io
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
+resume = Path(f"{sm.output.model}.resume")
 log, device = setup_job(sm)
 df, z = io.read_table(sm.input.latents, io.LATENTS)
 c, t, kinds = sm.params.cfg, sm.params.cfg["train"], dict(sm.params.kinds)
@@ -40,6 +47,8 @@ model.fit(
     lr_schedule=t["lr_schedule"],
     logger=log,
     progress=True,
+    checkpoint=resume,
 )
 model.save(sm.output.model)
 io.write_table(sm.output.history, pd.DataFrame(model.history), io.HISTORY)
+resume.unlink(missing_ok=True)

@@ -1,4 +1,8 @@
-"""Train the conv VAE backbone on the unlabelled pretrain split (val for early stopping)."""
+"""Train the conv VAE backbone on the unlabelled pretrain split (val for early stopping).
+
+The training state is kept beside the model (``<model>.resume``, not a declared output, so a
+killed job resumes from its last epoch) and deleted once the outputs are written.
+"""
 
 from pathlib import Path
 
@@ -8,6 +12,7 @@ from plugen.runtime import setup_job
 from plugen.train import History, TrainConfig
 
 sm = snakemake  # noqa: F821
+resume = Path(f"{sm.output.model}.resume")
 log, device = setup_job(sm)
 df, _ = io.read_table(sm.input.table, io.DATASET)
 root = Path(sm.input.table).parent
@@ -21,6 +26,7 @@ cfg = TrainConfig(
     lr=t["lr"],
     patience=t["patience"],
     seed=sm.params.seed,
+    checkpoint=str(resume),
 )
 log.info("training the VAE on %d %s images", len(images), train_split)
 vae, hist = fit_vae(
@@ -33,3 +39,4 @@ vae, hist = fit_vae(
 )
 vae.save(sm.output.model)
 io.write_table(sm.output.history, hist.to_frame(), io.HISTORY)
+resume.unlink(missing_ok=True)
