@@ -182,6 +182,8 @@ class PluGeN:
         Raises ValueError starting with ``source`` (pass the file the latents came from) when
         the width is not the plugin's ``latent_dim`` or a value is NaN or infinite.
         """
+        if isinstance(z, np.ndarray) and not z.flags.writeable:  # e.g. straight from Parquet
+            z = z.copy()
         t = torch.as_tensor(z, dtype=torch.float32).detach().cpu()
         if t.ndim == 1:
             t = t[None]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,9 @@ def setup(
     """Send logging (and warnings) to ``log_path`` and stderr; pin torch (and OpenMP/BLAS) to
     ``threads``; pick the device (CUDA only when the job was granted ``gpus`` > 0 and it is
     available). ``uses_torch=False``: torch is not imported and the device is ``"cpu"``."""
+    # SIGTERM (a scheduler's cancel) exits through Python, so atomic writes clean up their
+    # temporary files and no half-written output is left behind
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     handlers = [logging.FileHandler(log_path, mode="w"), logging.StreamHandler(sys.stderr)]
     logging.basicConfig(
         level=logging.INFO,

@@ -187,7 +187,7 @@ def fit_vae(
         cfg,
         val_data=val,
         device=device,
-        history=history or History("vae", log),
+        history=history if history is not None else History("vae", log),
         on_epoch_end=warmup,
     )
     vae.kl_weight = 1.0
