@@ -161,3 +161,15 @@ def test_run_requests_edits_with_a_rival_and_passes_the_sources_labels():
     out = run_requests(rival, requests, source_z, source_labels=labels)
     assert out.shape == (2, 4)
     assert rival.distances(out)[0, 0] > 0 > rival.distances(out)[1, 0]
+
+
+def test_interfacegan_leaves_a_single_class_attribute_unedited_and_edits_the_others(caplog):
+    rng = np.random.default_rng(1)
+    z = rng.standard_normal((300, 4)).astype(np.float32)
+    y = np.stack([np.ones(300), z[:, 1] > 0], 1).astype(np.float32)  # 'a' only ever 1
+    rival = InterFaceGAN(4, ["a", "b"])
+    rival.fit(z, y)
+    assert "'a' has a single class" in caplog.text
+    assert np.allclose(rival.manipulate(z[:5], {"a": 0.0}), z[:5], atol=1e-5)
+    edited = rival.manipulate(z[:5], {"b": 1.0})
+    assert (rival.distances(edited)[:, 1] > 0).all()
