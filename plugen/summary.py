@@ -44,7 +44,7 @@ def render_summary(experiment: str, tables: dict[str, pd.DataFrame]) -> str:
             paper_beside(experiment, name, list(frame["method"])) if "method" in frame else None
         )
         if beside is not None:
-            out += ["*Paper (CelebA / FFHQ, other attributes):*", "", markdown_table(beside, 2), ""]
+            out += ["*Paper (its own data and attributes):*", "", markdown_table(beside, 2), ""]
         if name in paper:
             out.append(f"*Paper:* {paper[name]}")
         if name in notes:
@@ -58,6 +58,7 @@ def render_summary(experiment: str, tables: dict[str, pd.DataFrame]) -> str:
 # ---------------------------------------------------------------------------- method comparison
 # Our method keys -> the paper's column names (the CNF rival is StyleFlow's flow type).
 PAPER_NAMES = {"plugen": "PluGeN", "cflow": "cFlow", "cnf": "StyleFlow"}
+
 
 def _cells(task: str, metrics: pd.DataFrame) -> dict[str, float]:
     """One method's row of ``compare_<task>``: cells read off its ``metrics/<task>`` table."""

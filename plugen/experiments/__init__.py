@@ -31,6 +31,7 @@ RIVAL_OPERATIONS: dict[str, tuple[str, ...]] = {
     "cnf": ("generation", "manipulation"),
 }
 
+
 def task_operation(task: str) -> str:
     """The editor operation an image task asks for: ``generation`` or ``manipulation``."""
     return "generation" if task == "generation" else "manipulation"
