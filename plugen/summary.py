@@ -49,7 +49,7 @@ def render_summary(experiment: str, tables: dict[str, pd.DataFrame]) -> str:
             out.append(f"*Paper:* {paper[name]}")
         if name in notes:
             out.append(f"*Protocol:* {notes[name]}")
-        if name.startswith("compare_") or name == "rivals_training":
+        if name == "rivals_training":  # the last of the rivals' tables: their protocol once
             out.append(f"*Rivals:* {_rival_note(experiment)}")
         out.append("")
     return "\n".join(out)
