@@ -12,6 +12,7 @@ configfile: str(Path(workflow.basedir) / "config" / "config.yaml")
 include: "rules/common.smk"
 include: "rules/plugin.smk"
 include: "rules/image_tasks.smk"
+include: "rules/baselines.smk"
 # where each experiment's latents come from (backbones trained in the DAG); custom needs none
 include: "rules/shapes.smk"
 include: "rules/shapes_vae.smk"

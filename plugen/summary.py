@@ -1,9 +1,12 @@
-"""results/summary.md: our tables beside the paper's numbers, with protocol notes."""
+"""results/summary.md: our tables beside the paper's numbers, with protocol notes; the
+comparison tables of PluGeN and its rivals (:func:`compare_methods`)."""
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 
@@ -37,9 +40,135 @@ def render_summary(experiment: str, tables: dict[str, pd.DataFrame]) -> str:
         out += [notes[""], ""]
     for name, frame in tables.items():
         out += [f"### {name}", "", markdown_table(frame), ""]
+        beside = (
+            paper_beside(experiment, name, list(frame["method"])) if "method" in frame else None
+        )
+        if beside is not None:
+            out += ["*Paper (its own data and attributes):*", "", markdown_table(beside, 2), ""]
         if name in paper:
             out.append(f"*Paper:* {paper[name]}")
         if name in notes:
             out.append(f"*Protocol:* {notes[name]}")
+        if name == "rivals_training":  # the last of the rivals' tables: their protocol once
+            out.append(f"*Rivals:* {_rival_note(experiment)}")
         out.append("")
     return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------- method comparison
+# Our method keys -> the paper's column names (the CNF rival is StyleFlow's flow type).
+PAPER_NAMES = {"plugen": "PluGeN", "cflow": "cFlow", "cnf": "StyleFlow"}
+
+
+def _cells(task: str, metrics: pd.DataFrame) -> dict[str, float]:
+    """One method's row of ``compare_<task>``: cells read off its ``metrics/<task>`` table."""
+    if task in ("flip", "flip_real"):
+        per_value = metrics[metrics["value"].isin(["0", "1"])]
+        cells = {f"{r.attribute}={r.value}": r.accuracy for r in per_value.itertuples()}
+        mean = metrics[metrics["attribute"] == "mean"].iloc[0]
+        return {**cells, "average": mean["accuracy"], "preserved": mean["preserved"]}
+    if task == "manipulation":
+        overall = metrics[metrics["pair"] == "all"].set_index("combination")
+        cells = {}
+        for combo in ("seen", "held-out"):
+            has = combo in overall.index
+            cells[combo] = overall.loc[combo, "pair_accuracy"] if has else np.nan
+            cells[f"preserved_{combo}"] = overall.loc[combo, "preserved"] if has else np.nan
+        return cells
+    if task == "generation":
+        by_attr = metrics.set_index("attribute")
+        return {
+            f"{m}_{a}": by_attr.loc[a, m] for m in ("f1", "auc", "accuracy") for a in by_attr.index
+        }
+    if task == "gradual":
+        row = metrics.iloc[0]
+        return {k: row[k] for k in ("spearman", "mean_spearman_per_image", "mean_abs_error")}
+    raise ValueError(f"compare: unknown image task {task!r}")
+
+
+def compare_methods(task: str, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """``compare_<task>``: one row per method (in the order of ``tables``: method -> its
+    ``metrics/<task>`` table, as :func:`plugen.tasks.score_task` writes it), one float column
+    per cell, each a plain lookup in that method's table:
+
+    - ``flip``/``flip_real`` (Table 1 analogue): accuracy per ``<attribute>=<value>``,
+      ``average`` (mean over attributes) and ``preserved``;
+    - ``manipulation`` (Table 2): pair accuracy on ``seen`` and ``held-out`` combinations and
+      the preservation of the other attributes on each (NaN where a method has no such row);
+    - ``generation`` (Table 3): ``f1_<attr>``, ``auc_<attr>``, ``accuracy_<attr>`` and their
+      ``_mean``;
+    - ``gradual``: Spearman correlations and mean absolute error.
+
+    Raises ValueError for an unknown task or no tables.
+    """
+    if not tables:
+        raise ValueError(f"compare_{task}: no methods to compare")
+    rows = [{"method": m, **_cells(task, t)} for m, t in tables.items()]
+    frame = pd.DataFrame(rows)
+    cells = [c for c in frame.columns if c != "method"]
+    return frame.astype({c: float for c in cells})
+
+
+def training_report(
+    histories: Mapping[str, pd.DataFrame],
+    caps: Mapping[str, int | None],
+    seconds: Mapping[str, float],
+) -> pd.DataFrame:
+    """How each method's training ended: one row per method of ``histories`` (method -> its
+    history table), with ``epochs_run``, ``epoch_cap`` (``caps``; None: a closed-form fit),
+    ``best_epoch`` (lowest ``val_loss``, else ``val_nll``, else the last epoch), ``stopped``
+    ("early stop": fewer epochs than the cap; "epoch cap"; "closed form") and ``train_seconds``
+    (``seconds``, the training rule's wall time)."""
+    rows = []
+    for method, hist in histories.items():
+        cap = caps.get(method)
+        monitored = next((c for c in ("val_loss", "val_nll") if c in hist.columns), None)
+        if cap is None:
+            epochs_run, best, stopped = 0, 0, "closed form"
+        else:
+            epochs_run = len(hist)
+            last = int(hist["epoch"].iloc[-1])
+            best = int(hist["epoch"].iloc[int(hist[monitored].argmin())]) if monitored else last
+            stopped = "early stop" if epochs_run < cap else "epoch cap"
+        rows.append(
+            {
+                "method": method,
+                "epochs_run": epochs_run,
+                "epoch_cap": cap if cap is not None else 0,
+                "best_epoch": best,
+                "stopped": stopped,
+                "train_seconds": float(seconds.get(method, np.nan)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def paper_beside(experiment: str, table: str, methods: Sequence[str]) -> pd.DataFrame | None:
+    """The paper's rows beside ``compare_<task>`` (the experiment spec's ``paper_rivals``):
+    its printed rows for the compared methods the paper has (by their display names), or None
+    when the paper has no such table."""
+    from plugen import experiments
+    from plugen.reference.paper import get_table, reference_table
+
+    if not table.startswith("compare_") or experiment not in experiments.names():
+        return None
+    spec = experiments.get(experiment)
+    task = table[len("compare_") :]
+    if task not in spec.paper_rivals:
+        return None
+    number, printed = spec.paper_rivals[task]
+    names = [PAPER_NAMES.get(m, m) for m in methods]
+    known = [n for n in names if n in get_table(number)["rows"]]
+    ref = reference_table(number, known)
+    return ref[ref.iloc[:, 0].isin(printed)].reset_index(drop=True) if printed else ref
+
+
+def _rival_note(experiment: str) -> str:
+    from plugen import experiments
+
+    note = experiments.get(experiment).rival_note if experiment in experiments.names() else ""
+    return (
+        "each rival is trained on the same train/val latents and labels as PluGeN, answers the "
+        "same requests (same sources, same seed) and is judged by the same classifier; a task "
+        "whose operation a rival lacks is skipped. " + note
+    ).strip()

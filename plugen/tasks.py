@@ -18,7 +18,10 @@ import pandas as pd
 from plugen.evaluate.metrics import accuracy, f1_score, roc_auc, spearman
 
 if TYPE_CHECKING:  # the model (and torch) only for hints: scoring jobs stay torch-free
+    from plugen.baselines.base import LatentEditor
     from plugen.model import PluGeN
+
+    Editor = PluGeN | LatentEditor
 
 TASKS = ("generation", "manipulation", "gradual", "flip", "flip_real")
 
@@ -195,15 +198,37 @@ def score_task(
     raise ValueError(f"unknown image task {task!r}; known: {TASKS}")
 
 
+def source_labels(sources: pd.DataFrame, attributes: Sequence[str]) -> dict[str, np.ndarray]:
+    """Each source's labels ``(k,)`` (user units, NaN = unknown), by ``id``, for rivals that
+    condition an edit on them (cFlow, CNF): the ``attributes`` columns of the sources table; a
+    binary label left unknown takes the judge's probability ``prob_<attr>`` rounded, where the
+    table has one. Raises ValueError naming a missing attribute column."""
+    missing = [a for a in attributes if a not in sources.columns]
+    if missing:
+        raise ValueError(f"sources: missing label column(s) {missing}")
+    labels = sources[list(attributes)].to_numpy(dtype=np.float32, copy=True)
+    for j, a in enumerate(attributes):
+        if f"prob_{a}" in sources.columns:
+            rounded = np.round(sources[f"prob_{a}"].to_numpy(dtype=np.float32))
+            labels[:, j] = np.where(np.isnan(labels[:, j]), rounded, labels[:, j])
+    return dict(zip(sources["id"], labels))
+
+
 def run_requests(
-    model: PluGeN,
+    model: Editor,
     requests: pd.DataFrame,
     source_z: Mapping[str, np.ndarray] | None,
     temperature: float = 1.0,
     seed: int = 0,
+    source_labels: Mapping[str, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Latents ``(n, d)`` answering each request row: generate when it has no ``source_id``,
-    otherwise manipulate the source latent (rows with equal targets are batched)."""
+    otherwise manipulate the source latent (rows with equal targets are batched).
+
+    ``model``: PluGeN or a latent rival (:class:`plugen.baselines.LatentEditor`);
+    ``source_labels``: each source's labels ``(k,)`` by id (:func:`source_labels`), passed to
+    the rival's ``manipulate`` (cFlow and CNF need them; PluGeN reads them off the latent).
+    """
     z = np.zeros((len(requests), model.latent_dim), dtype=np.float32)
     tcols = _targets(model.attributes)
     key = requests[tcols].fillna(-999.0).astype(str).agg("|".join, axis=1)
@@ -219,7 +244,11 @@ def run_requests(
         pos = requests.index.get_indexer(idx)
         if has_source:
             src = np.stack([source_z[s] for s in rows["source_id"]])
-            z[pos] = model.manipulate(src, values)
+            if source_labels is None:
+                z[pos] = model.manipulate(src, values)
+            else:
+                labels = np.stack([source_labels[s] for s in rows["source_id"]])
+                z[pos] = model.manipulate(src, values, source_labels=labels)
         else:
             z[pos] = model.generate(values, n=len(rows), temperature=temperature, seed=seed + g)
     return z

@@ -1,6 +1,12 @@
-# Image tasks shared by every image experiment: answer requests with the plugin, decode with the
+# Image tasks shared by every image experiment: answer requests with an editor, decode with the
 # experiment's decoder, judge with its judge, turn the judgement into metrics. What each
 # experiment runs (tasks, decoder, judge, held-out combinations, FID sets) comes from its spec.
+# sample/score/evaluate_task serve a {run}: "<exp>" (PluGeN, results/<exp>/...) or
+# "<exp>/baselines/<method>" (a rival, results/<exp>/baselines/<method>/..., same schemas).
+from plugen.experiments import RIVAL_OPERATIONS, parse_run, run_path  # noqa: E402
+
+RIVALS = "|".join(RIVAL_OPERATIONS)
+RUNS = f"({IMAGE_EXPS})(/baselines/({RIVALS}))?"
 
 
 def decoder(exp):
@@ -13,62 +19,85 @@ def judge(exp):
 
 
 def decoder_file(wc):
-    d = spec(wc.exp).decoder(config)
+    d = spec(exp_of(wc)).decoder(config)
     return [d.path] if d else []
+
+
+def exp_of(wc):
+    """The experiment of a rule's wildcards ({exp}, or the experiment of {run})."""
+    return wc.exp if "exp" in wc.keys() else parse_run(wc.run)[0]
 
 
 def task_sources(wc):
     """Latents of the images a task edits (inverted real images for shapes_gan's flip_real)."""
-    return out(wc.exp, spec(wc.exp).task_source(wc.task))
+    return out(exp_of(wc), spec(exp_of(wc)).task_source(wc.task))
+
+
+def editor_model(wc):
+    """PluGeN's plugin, or a rival's model.pt."""
+    exp, method = parse_run(wc.run)
+    if method == "plugen":
+        return out(exp, "models", "plugin.pt")
+    return run_path(exp, method, "model.pt")
+
+
+def editor_lib(wc):
+    method = parse_run(wc.run)[1]
+    if method == "plugen":
+        return lib("tasks.py", "model.py", "backbones/__init__.py")
+    return lib("tasks.py", "backbones/__init__.py", "baselines/base.py", f"baselines/{method}.py")
 
 
 rule sample:
     input:
-        plugin=out("{exp}", "models", "plugin.pt"),
+        plugin=editor_model,
         decoder=decoder_file,
         sources=task_sources,
-        lib=lib("tasks.py", "model.py", "backbones/__init__.py"),
+        lib=editor_lib,
     output:
-        table=out("{exp}", "samples", "{task}.parquet"),
-        images=directory(out("{exp}", "samples", "{task}")),
+        table=out("{run}", "samples", "{task}.parquet"),
+        images=directory(out("{run}", "samples", "{task}")),
     params:
-        decoder=lambda wc: decoder(wc.exp),
-        tasks=lambda wc: config[wc.exp]["tasks"],
+        # PluGeN: sample.py; a rival: sample_baseline.py (sources' labels, rival loading)
+        script=lambda wc: "sample" if parse_run(wc.run)[1] == "plugen" else "sample_baseline",
+        decoder=lambda wc: decoder(exp_of(wc)),
+        tasks=lambda wc: config[exp_of(wc)]["tasks"],
         seed=config["seed"],
         device=config["device"],
     wildcard_constraints:
-        exp=IMAGE_EXPS,
+        run=RUNS,
         task=IMAGE_TASKS,
     log:
-        logp("{exp}", "sample_{task}"),
+        logp("{run}", "sample_{task}"),
     benchmark:
-        bench("{exp}", "sample_{task}")
+        bench("{run}", "sample_{task}")
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
         runtime=per_attempt(10),
         gpu=1,
     script:
-        "../workflow/scripts/sample.py"
+        "../workflow/scripts/{params.script}.py"
 
 
 rule score:
     input:
-        table=out("{exp}", "samples", "{task}.parquet"),
-        images=out("{exp}", "samples", "{task}"),
-        judge=lambda wc: spec(wc.exp).judge(config).path,
+        table=out("{run}", "samples", "{task}.parquet"),
+        images=out("{run}", "samples", "{task}"),
+        judge=lambda wc: spec(exp_of(wc)).judge(config).path,
         lib=lib("evaluate/judge.py"),
     output:
-        scores=out("{exp}", "scores", "{task}.parquet"),
+        scores=out("{run}", "scores", "{task}.parquet"),
     params:
-        judge=lambda wc: judge(wc.exp),
-        kinds=lambda wc: spec(wc.exp).attributes(config),
+        judge=lambda wc: judge(exp_of(wc)),
+        kinds=lambda wc: spec(exp_of(wc)).attributes(config),
     wildcard_constraints:
-        exp=IMAGE_EXPS,
+        run=RUNS,
+        task=IMAGE_TASKS,
     log:
-        logp("{exp}", "score_{task}"),
+        logp("{run}", "score_{task}"),
     benchmark:
-        bench("{exp}", "score_{task}")
+        bench("{run}", "score_{task}")
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
@@ -79,23 +108,25 @@ rule score:
 
 rule evaluate_task:
     input:
-        samples=out("{exp}", "samples", "{task}.parquet"),
-        scores=out("{exp}", "scores", "{task}.parquet"),
+        samples=out("{run}", "samples", "{task}.parquet"),
+        scores=out("{run}", "scores", "{task}.parquet"),
         sources=task_sources,
         lib=lib("tasks.py", "evaluate/metrics.py"),
     output:
-        metrics=out("{exp}", "metrics", "{task}.parquet"),
+        metrics=out("{run}", "metrics", "{task}.parquet"),
     params:
-        tasks=lambda wc: config[wc.exp]["tasks"],
-        binary=lambda wc: [a for a in spec(wc.exp).judged(config) if a in spec(wc.exp).binary(config)],
-        heldout=lambda wc: spec(wc.exp).heldout(config),
+        tasks=lambda wc: config[exp_of(wc)]["tasks"],
+        binary=lambda wc: [
+            a for a in spec(exp_of(wc)).judged(config) if a in spec(exp_of(wc)).binary(config)
+        ],
+        heldout=lambda wc: spec(exp_of(wc)).heldout(config),
     wildcard_constraints:
-        exp=IMAGE_EXPS,
+        run=RUNS,
         task=IMAGE_TASKS,
     log:
-        logp("{exp}", "evaluate_{task}"),
+        logp("{run}", "evaluate_{task}"),
     benchmark:
-        bench("{exp}", "evaluate_{task}")
+        bench("{run}", "evaluate_{task}")
     threads: 1
     resources:
         mem_mb=per_attempt(1000),

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -94,7 +95,9 @@ def test_shapes_gan_protocol_outputs(tiny_run):
     flips, _ = io.read_table(res / "samples" / "flip_real.parquet", io.SAMPLES)
     assert set(flips["source_id"]) <= set(inv["id"])
     metrics = {p.stem: io.read_table(p, io.METRICS)[0] for p in (res / "metrics").glob("*")}
-    assert set(metrics) == {"flip", "flip_real", "generation", "inversion", "fid", "timing"}
+    compare = {f"compare_{t}" for t in ("flip", "flip_real", "generation")}
+    tables = {"flip", "flip_real", "generation", "inversion", "fid", "timing", "rivals_training"}
+    assert set(metrics) == tables | compare
     for name in ("flip", "flip_real"):
         mean = metrics[name].query("attribute == 'mean'").iloc[0]
         assert 0 <= mean["accuracy"] <= 1 and 0 <= mean["preserved"] <= 1
@@ -104,6 +107,54 @@ def test_shapes_gan_protocol_outputs(tiny_run):
     hist, _ = io.read_table(res / "history" / "gan.parquet", io.HISTORY)
     assert len(hist) == 1 and {"d_loss", "g_loss"} <= set(hist)
     assert "## shapes_gan" in (tiny_run / "results" / "summary.md").read_text()
+
+
+RIVAL_TASKS = {
+    "shapes_vae": ("generation", "manipulation", "gradual"),
+    "shapes_gan": ("generation", "flip", "flip_real"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exp", list(RIVAL_TASKS))
+def test_rivals_answer_the_same_requests_with_the_same_file_contracts(tiny_run, exp):
+    res = tiny_run / "results" / exp
+    width = {"shapes_vae": 16, "shapes_gan": 8}[exp]
+    for method in ("interfacegan", "cflow"):
+        run = res / "baselines" / method
+        assert (run / "model.pt").is_file()
+        hist, _ = io.read_table(run / "history.parquet", io.HISTORY)
+        assert len(hist) >= 1
+        for task in RIVAL_TASKS[exp]:
+            ours, _ = io.read_table(res / "samples" / f"{task}.parquet", io.SAMPLES)
+            samples, zs = io.read_table(run / "samples" / f"{task}.parquet", io.SAMPLES)
+            assert list(samples["sample_id"]) == list(ours["sample_id"])  # the same requests
+            assert zs.shape == (len(samples), width) and np.isfinite(zs).all()
+            assert all((run / "samples" / p).exists() for p in samples["image_path"])
+            scores, _ = io.read_table(run / "scores" / f"{task}.parquet", io.SCORES)
+            assert list(scores["sample_id"]) == list(samples["sample_id"])
+            mine, _ = io.read_table(run / "metrics" / f"{task}.parquet", io.METRICS)
+            theirs, _ = io.read_table(res / "metrics" / f"{task}.parquet", io.METRICS)
+            assert list(mine.columns) == list(theirs.columns)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("exp", list(RIVAL_TASKS))
+def test_comparison_tables_have_one_row_per_method(tiny_run, exp):
+    res = tiny_run / "results" / exp / "metrics"
+    for task in RIVAL_TASKS[exp]:
+        table, _ = io.read_table(res / f"compare_{task}.parquet", io.METRICS)
+        assert list(table["method"]) == ["plugen", "interfacegan", "cflow"], task
+    # PluGeN's row is read off its own metrics: mean flip accuracy / mean generation accuracy
+    task, cell = ("flip", "average") if exp == "shapes_gan" else ("generation", "accuracy_mean")
+    compare, _ = io.read_table(res / f"compare_{task}.parquet", io.METRICS)
+    ours, _ = io.read_table(res / f"{task}.parquet", io.METRICS)
+    assert compare.loc[0, cell] == ours.loc[ours["attribute"] == "mean", "accuracy"].iloc[0]
+    training, _ = io.read_table(res / "rivals_training.parquet", io.METRICS)
+    assert list(training["method"]) == ["plugen", "interfacegan", "cflow"]
+    assert set(training["stopped"]) <= {"early stop", "epoch cap", "closed form"}
+    summary = (tiny_run / "results" / "summary.md").read_text()
+    assert f"### compare_{RIVAL_TASKS[exp][1]}" in summary and "*Rivals:*" in summary
 
 
 @pytest.mark.slow

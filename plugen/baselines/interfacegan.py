@@ -121,6 +121,8 @@ class InterFaceGAN(LatentEditor):
         common interface and unused (closed-form / SVM fits). A seeded ``val_fraction`` is held
         out to score each boundary. Returns one row per attribute: ``attribute``, ``n_train``,
         ``train_score``, ``val_score`` (accuracy for binary, R^2 for continuous), ``alpha``.
+        A binary attribute with a single class in the labels gets no boundary (a warning; its
+        row has no scores): edits of it leave latents unchanged.
         """
         from sklearn.svm import LinearSVC  # optional dependency of the baselines only
 
@@ -142,9 +144,16 @@ class InterFaceGAN(LatentEditor):
             va = va_idx[~np.isnan(yn[va_idx, j])]
             if len(tr) > self.config["max_samples"]:
                 tr = rng.choice(tr, self.config["max_samples"], replace=False)
+            if self.kinds[a] == "binary" and len(np.unique(yn[tr, j])) < 2:
+                logger.warning(
+                    "interfacegan: binary attribute '%s' has a single class in the training "
+                    "labels: no boundary, edits of it leave latents unchanged",
+                    a,
+                )
+                self.normals[j], self.offsets[j], self.alpha[j] = 0.0, 0.0, 0.0
+                self.history.append({"attribute": a, "n_train": float(len(tr)), "alpha": 0.0})
+                continue
             if self.kinds[a] == "binary":
-                if len(np.unique(yn[tr, j])) < 2:
-                    raise ValueError(f"labels: binary attribute '{a}' has a single class")
                 svm = LinearSVC(C=self.config["C"], class_weight="balanced", random_state=seed)
                 svm.fit(x[tr], yn[tr, j] > 0)
                 w, b = svm.coef_[0], float(svm.intercept_[0])
@@ -202,9 +211,12 @@ class InterFaceGAN(LatentEditor):
     def _edit(self, x: np.ndarray, values: Mapping[str, float]) -> np.ndarray:
         """Standardized latents ``(n, d)`` with the requested distances set."""
         x = x.copy()
+        fitted = np.abs(self.normals).sum(1) > 0  # False: a single-class attribute, no boundary
         for name, v in values.items():
             j = self.attributes.index(name)
-            others = [i for i in range(len(self.attributes)) if i != j]
+            if not fitted[j]:
+                continue
+            others = [i for i in range(len(self.attributes)) if i != j and fitted[i]]
             direction = self.normals[j]
             if self.config["conditional"]:
                 direction = _orthogonal_direction(direction, self.normals[others])

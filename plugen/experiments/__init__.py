@@ -23,11 +23,44 @@ Config = Mapping[str, Any]
 IMAGE_TASKS = ("generation", "manipulation", "gradual", "flip", "flip_real")
 LATENT_SOURCES = ("encoded", "sampled", "user")
 RESULTS = "results"
+# The rivals the DAG can run on an experiment's latents and the editor operation each offers
+# (mirrors ``plugen.baselines.BASELINES[m].tasks``, kept here so specs stay torch-free).
+RIVAL_OPERATIONS: dict[str, tuple[str, ...]] = {
+    "interfacegan": ("generation", "manipulation"),
+    "cflow": ("generation", "manipulation"),
+    "cnf": ("generation", "manipulation"),
+}
+
+
+def task_operation(task: str) -> str:
+    """The editor operation an image task asks for: ``generation`` or ``manipulation``."""
+    return "generation" if task == "generation" else "manipulation"
 
 
 def results_path(experiment: str, *parts: str) -> str:
     """``results/<experiment>/<parts...>``: the one place result paths are spelled."""
     return "/".join((RESULTS, experiment, *parts))
+
+
+def run_path(experiment: str, method: str | None, *parts: str) -> str:
+    """Where one editor's files live: PluGeN's (``method`` None or "plugen") under
+    ``results/<experiment>/``, a rival's under ``results/<experiment>/baselines/<method>/``."""
+    if method in (None, "plugen"):
+        return results_path(experiment, *parts)
+    return results_path(experiment, "baselines", method, *parts)
+
+
+def parse_run(run: str) -> tuple[str, str]:
+    """``"<exp>"`` -> ``(exp, "plugen")``; ``"<exp>/baselines/<method>"`` -> ``(exp, method)``.
+
+    Raises ValueError for any other form.
+    """
+    parts = run.split("/")
+    if len(parts) == 1:
+        return parts[0], "plugen"
+    if len(parts) == 3 and parts[1] == "baselines":
+        return parts[0], parts[2]
+    raise ValueError(f"run {run!r}: expected '<exp>' or '<exp>/baselines/<method>'")
 
 
 @dataclass(frozen=True)
@@ -78,7 +111,9 @@ class Experiment:
     by the judge) or "user" (given by path); shared: sections of results/ it reads (their
     tables come first in the summary); figure_dirs: extra figure folders under results/<name>/;
     task_sources: task -> latents table the task edits (default latents.parquet);
-    reference: module under plugen.reference with the paper's rows.
+    reference: module under plugen.reference with the paper's rows; paper_rivals: task ->
+    (paper table number, its printed rows to show) beside ``compare_<task>``; rival_note: how
+    the rivals are run on this experiment (for the summary).
     """
 
     name: str
@@ -88,6 +123,8 @@ class Experiment:
     figure_dirs: tuple[str, ...] = ()
     task_sources: Mapping[str, str] = field(default_factory=dict)
     reference: str | None = None
+    paper_rivals: Mapping[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+    rival_note: str = ""
 
     # ---------------------------------------------------------------- overridden per experiment
     def attributes(self, config: Config) -> dict[str, str]:
@@ -119,6 +156,26 @@ class Experiment:
     def heldout(self, config: Config) -> list[dict[str, float]]:
         """Attribute combinations never seen in PluGeN's training labels."""
         return []
+
+    def rivals(self, config: Config) -> tuple[str, ...]:
+        """Baseline methods run beside PluGeN on the same latents (keys of
+        :data:`RIVAL_OPERATIONS`), from ``<name>.baselines.methods``; none by default."""
+        section = config.get(self.name, {}).get("baselines")
+        return tuple(section["methods"]) if section else ()
+
+    def rival_tasks(self, config: Config, method: str) -> tuple[str, ...]:
+        """The judged tasks ``method`` can do (a task whose operation it lacks is skipped)."""
+        ops = RIVAL_OPERATIONS[method]
+        return tuple(t for t in self.judged_tasks(config) if task_operation(t) in ops)
+
+    def compared_tasks(self, config: Config) -> tuple[str, ...]:
+        """Tasks with a comparison table ``metrics/compare_<task>``: those a rival does."""
+        done = {t for m in self.rivals(config) for t in self.rival_tasks(config, m)}
+        return tuple(t for t in self.judged_tasks(config) if t in done)
+
+    def compared_methods(self, config: Config, task: str) -> tuple[str, ...]:
+        """``"plugen"`` and the rivals that do ``task``, in config order."""
+        return ("plugen", *(m for m in self.rivals(config) if task in self.rival_tasks(config, m)))
 
     def check(self, config: Config) -> list[str]:
         """Problems with this experiment's config or inputs, one line each (before any job)."""

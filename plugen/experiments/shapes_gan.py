@@ -29,7 +29,8 @@ class ShapesGAN(ShapesExperiment):
         return ("generation", "flip", "flip_real", "inversion")
 
     def summary_tables(self, config: Config) -> tuple[str, ...]:
-        return ("flip", "flip_real", "generation", "inversion", "fid", "timing")
+        tables = ("flip", "flip_real", "generation", "inversion", "fid", "timing")
+        return (*tables, *self.rival_tables(config))
 
 
 SPEC = register(
@@ -40,5 +41,10 @@ SPEC = register(
         figure_dirs=("gan_figures",),
         task_sources={"flip_real": "inverted.parquet"},
         reference="shapes_gan",
+        paper_rivals={"flip": (1, ())},
+        rival_note="cFlow and CNF edit conditioned on the source's labels: the classifier's "
+        "labels of the sampled images (flip), a label it was unsure of taken as its probability "
+        "rounded; for inverted real images (flip_real) the classifier's labels of the "
+        "reconstruction (the same labels preservation is scored against).",
     )
 )

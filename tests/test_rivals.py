@@ -1,0 +1,175 @@
+"""The rivals in the DAG: comparison tables, sources' labels, training sets, specs."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from plugen import experiments
+from plugen.baselines import BASELINES, InterFaceGAN
+from plugen.baselines.base import training_labels
+from plugen.summary import compare_methods, paper_beside, training_report
+from plugen.tasks import run_requests, score_flips, source_labels
+
+
+def flip_metrics(acc00, acc01, acc10, acc11):
+    """A score_flips table of two attributes a, b with the given per-value accuracies."""
+    requests = pd.DataFrame(
+        {
+            "sample_id": list("pqrs"),
+            "source_id": list("pqrs"),
+            "group": ["a=0", "a=1", "b=0", "b=1"],
+        }
+    )
+    sources = pd.DataFrame(
+        {"id": list("pqrs"), "a": [1.0, 0.0, 1.0, 1.0], "b": [1.0, 1.0, 1.0, 0.0]}
+    )
+    # the requested value read (prob 0/1 per the accuracy asked for), the other kept
+    scores = pd.DataFrame(
+        {
+            "sample_id": list("pqrs"),
+            "pred_a": [1.0 - acc00, acc01, 1.0, 1.0],
+            "pred_b": [1.0, 1.0, 1.0 - acc10, acc11],
+        }
+    )
+    return score_flips(requests, scores, sources, ["a", "b"])
+
+
+def test_compare_flip_has_one_row_per_method_with_the_known_cells():
+    tables = {"plugen": flip_metrics(1, 1, 1, 0), "cflow": flip_metrics(0, 1, 0, 0)}
+    table = compare_methods("flip", tables)
+    assert list(table["method"]) == ["plugen", "cflow"]
+    plugen, cflow = table.iloc[0], table.iloc[1]
+    assert (plugen["a=0"], plugen["a=1"], plugen["b=0"], plugen["b=1"]) == (1, 1, 1, 0)
+    assert plugen["average"] == pytest.approx(0.75)  # a: 1.0, b: 0.5
+    assert cflow["average"] == pytest.approx(0.25) and cflow["a=1"] == 1.0
+    assert plugen["preserved"] == 1.0
+
+
+def test_compare_manipulation_reads_seen_and_heldout_and_nan_when_missing():
+    def man(seen, heldout):
+        rows = [("seen", "all", seen), ("seen", "a+b", seen)]
+        rows += [("held-out", "all", heldout)] if heldout is not None else []
+        frame = pd.DataFrame(rows, columns=["combination", "pair", "pair_accuracy"])
+        return frame.assign(n=4, preserved=0.5)
+
+    table = compare_methods(
+        "manipulation", {"plugen": man(0.9, 0.6), "interfacegan": man(0.7, None)}
+    )
+    assert table.loc[0, "seen"] == 0.9 and table.loc[0, "held-out"] == 0.6
+    assert table.loc[1, "seen"] == 0.7 and np.isnan(table.loc[1, "held-out"])
+    assert table.loc[0, "preserved_seen"] == 0.5
+
+
+def test_compare_generation_has_f1_and_auc_per_attribute():
+    gen = pd.DataFrame(
+        {"attribute": ["a", "mean"], "accuracy": [0.8, 0.8], "f1": [0.7, 0.7], "auc": [0.9, 0.9]}
+    )
+    table = compare_methods("generation", {"plugen": gen, "cflow": gen.assign(f1=0.1)})
+    assert table.loc[0, "f1_a"] == 0.7 and table.loc[0, "auc_mean"] == 0.9
+    assert table.loc[1, "f1_mean"] == 0.1
+
+
+def test_compare_refuses_an_unknown_task_and_no_methods():
+    with pytest.raises(ValueError, match="unknown image task"):
+        compare_methods("fid", {"plugen": pd.DataFrame({"x": [1.0]})})
+    with pytest.raises(ValueError, match="no methods"):
+        compare_methods("flip", {})
+
+
+def test_paper_rows_beside_use_the_paper_names_of_the_compared_methods():
+    ref = paper_beside("shapes_vae", "compare_manipulation", ["plugen", "interfacegan", "cflow"])
+    assert list(ref.columns) == ["Requested value", "PluGeN", "cFlow"]
+    assert ref.iloc[0].tolist() == ["Average Acc", 0.69, 0.67]
+    assert paper_beside("shapes_vae", "compare_gradual", ["plugen"]) is None
+    flip = paper_beside("shapes_gan", "compare_flip", ["plugen", "cnf"])
+    assert list(flip.columns) == ["Requested value", "PluGeN", "StyleFlow"]
+
+
+def test_training_report_says_how_each_method_stopped():
+    early = pd.DataFrame({"epoch": [1, 2, 3], "val_nll": [3.0, 1.0, 2.0]})
+    capped = pd.DataFrame({"epoch": [1, 2], "val_loss": [2.0, 1.0]})
+    closed = pd.DataFrame({"epoch": [1], "val_score_a": [0.9]})
+    table = training_report(
+        {"cflow": early, "plugen": capped, "interfacegan": closed},
+        {"cflow": 10, "plugen": 2, "interfacegan": None},
+        {"cflow": 5.0, "plugen": 2.0, "interfacegan": 1.0},
+    ).set_index("method")
+    assert table.loc["cflow", "stopped"] == "early stop" and table.loc["cflow", "best_epoch"] == 2
+    assert table.loc["plugen", "stopped"] == "epoch cap" and table.loc["plugen", "best_epoch"] == 2
+    assert table.loc["interfacegan", "stopped"] == "closed form"
+    assert table.loc["cflow", "train_seconds"] == 5.0
+
+
+def test_source_labels_fill_unknown_binary_labels_with_the_rounded_probability():
+    sources = pd.DataFrame(
+        {
+            "id": ["u", "v"],
+            "a": [np.nan, 1.0],
+            "prob_a": [0.7, 0.9],
+            "x": [0.25, np.nan],
+        }
+    )
+    labels = source_labels(sources, ["a", "x"])
+    assert labels["u"].tolist() == [1.0, 0.25] and labels["v"][0] == 1.0
+    assert np.isnan(labels["v"][1])  # no probability: stays unknown
+    with pytest.raises(ValueError, match=r"missing label column\(s\) \['b'\]"):
+        source_labels(sources, ["b"])
+
+
+def test_training_labels_are_train_and_val_rows_with_seeded_hidden_entries():
+    split = np.array(["train", "test", "val", "train"])
+    labels = np.arange(8, dtype=np.float32).reshape(4, 2)
+    keep, y = training_labels(split, labels, 1.0, 0)
+    assert keep.tolist() == [True, False, True, True] and y.tolist() == [[0, 1], [4, 5], [6, 7]]
+    _, half = training_labels(split, labels, 0.5, 3)
+    _, again = training_labels(split, labels, 0.5, 3)
+    assert np.array_equal(np.isnan(half), np.isnan(again)) and np.isnan(half).any()
+    with pytest.raises(ValueError, match="label_fraction"):
+        training_labels(split, labels, 0.0, 0)
+
+
+def test_rival_operations_match_the_baseline_classes():
+    for method, ops in experiments.RIVAL_OPERATIONS.items():
+        assert set(ops) == set(BASELINES[method].tasks), method
+
+
+def test_specs_name_their_rivals_and_the_tasks_each_can_do():
+    cfg = {"shapes_gan": {"baselines": {"methods": ["interfacegan", "cflow"]}}}
+    spec = experiments.get("shapes_gan")
+    assert spec.rivals(cfg) == ("interfacegan", "cflow")
+    assert spec.rival_tasks(cfg, "cflow") == ("generation", "flip", "flip_real")
+    assert spec.compared_methods(cfg, "flip") == ("plugen", "interfacegan", "cflow")
+    assert experiments.get("molecules").rivals({"molecules": {}}) == ()
+    assert experiments.run_path("shapes_gan", "cflow", "model.pt") == (
+        "results/shapes_gan/baselines/cflow/model.pt"
+    )
+    assert experiments.parse_run("shapes_gan/baselines/cflow") == ("shapes_gan", "cflow")
+    assert experiments.parse_run("shapes_gan") == ("shapes_gan", "plugen")
+
+
+def test_run_requests_edits_with_a_rival_and_passes_the_sources_labels():
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((200, 4)).astype(np.float32)
+    y = (z[:, :1] > 0).astype(np.float32)
+    rival = InterFaceGAN(4, ["a"])
+    rival.fit(z, y)
+    requests = pd.DataFrame(
+        {"sample_id": ["s0", "s1"], "source_id": ["p", "q"], "target_a": [1.0, 0.0]}
+    )
+    source_z = {"p": z[0], "q": z[1]}
+    labels = {"p": np.array([0.0], np.float32), "q": np.array([1.0], np.float32)}
+    out = run_requests(rival, requests, source_z, source_labels=labels)
+    assert out.shape == (2, 4)
+    assert rival.distances(out)[0, 0] > 0 > rival.distances(out)[1, 0]
+
+
+def test_interfacegan_leaves_a_single_class_attribute_unedited_and_edits_the_others(caplog):
+    rng = np.random.default_rng(1)
+    z = rng.standard_normal((300, 4)).astype(np.float32)
+    y = np.stack([np.ones(300), z[:, 1] > 0], 1).astype(np.float32)  # 'a' only ever 1
+    rival = InterFaceGAN(4, ["a", "b"])
+    rival.fit(z, y)
+    assert "'a' has a single class" in caplog.text
+    assert np.allclose(rival.manipulate(z[:5], {"a": 0.0}), z[:5], atol=1e-5)
+    edited = rival.manipulate(z[:5], {"b": 1.0})
+    assert (rival.distances(edited)[:, 1] > 0).all()
