@@ -120,3 +120,21 @@ def inversion_report(
         else:
             row[f"abs_error_{attr}"] = float(np.mean(np.abs(p - truth)))
     return pd.DataFrame([row])
+
+
+def training_labels(
+    split: np.ndarray, labels: np.ndarray, label_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training set of a latents table, the same for PluGeN and its rivals: the rows whose
+    ``split (n,)`` is train or val (a bool mask ``(n,)``) and their ``labels`` ``(m, k)``
+    (float32 copy) with the entries a seeded draw hides (``1 - label_fraction`` of them, the
+    semi-supervised setting) set to NaN. Raises ValueError for a
+    ``label_fraction`` outside (0, 1] or labels not ``(n, k)``."""
+    if not 0 < label_fraction <= 1:
+        raise ValueError(f"label_fraction must be in (0, 1], got {label_fraction}")
+    if labels.ndim != 2 or len(labels) != len(split):
+        raise ValueError(f"labels have shape {labels.shape}; expected ({len(split)}, k)")
+    keep = np.isin(split, ("train", "val"))
+    y = np.array(labels[keep], dtype=np.float32, copy=True)
+    y[np.random.default_rng(seed).random(y.shape) >= label_fraction] = np.nan
+    return keep, y

@@ -5,11 +5,6 @@
 # of a task side by side.
 
 
-def rival_lib(wc):
-    flows = ("baselines/cflow.py", "train.py") if wc.method != "interfacegan" else ()
-    return lib("baselines/__init__.py", "baselines/base.py", f"baselines/{wc.method}.py", *flows)
-
-
 rule train_baseline:
     input:
         latents=out("{exp}", "latents.parquet"),
@@ -17,31 +12,28 @@ rule train_baseline:
     output:
         model=run_path("{exp}", "{method}", "model.pt"),
         history=run_path("{exp}", "{method}", "history.parquet"),
+    log:
+        logp("{exp}", "train_baseline_{method}"),
+    benchmark:
+        bench("{exp}", "train_baseline_{method}")
+    wildcard_constraints:
+        exp=IMAGE_EXPS,
+        method=RIVALS,
+    conda:
+        "../environment.yml"
+    threads: 2
+    resources:
+        mem_mb=per_attempt(3000),
+        runtime=per_attempt(60),
+        gpu=1,
     params:
         cfg=lambda wc: config[wc.exp]["baselines"][wc.method],
         kinds=lambda wc: spec(wc.exp).attributes(config),
         label_fraction=lambda wc: config[wc.exp]["flow"]["label_fraction"],
         seed=config["seed"],
         device=config["device"],
-    wildcard_constraints:
-        exp=IMAGE_EXPS,
-        method=RIVALS,
-    log:
-        logp("{exp}", "train_baseline_{method}"),
-    benchmark:
-        bench("{exp}", "train_baseline_{method}")
-    threads: 2
-    resources:
-        mem_mb=per_attempt(3000),
-        runtime=per_attempt(60),
-        gpu=1,
     script:
         "../workflow/scripts/train_baseline.py"
-
-
-def compared_metrics(wc):
-    methods = spec(wc.exp).compared_methods(config, wc.task)
-    return [run_path(wc.exp, m, "metrics", f"{wc.task}.parquet") for m in methods]
 
 
 rule compare_task:
@@ -50,41 +42,33 @@ rule compare_task:
         lib=lib("summary.py"),
     output:
         metrics=out("{exp}", "metrics", "compare_{task}.parquet"),
-    params:
-        methods=lambda wc: list(spec(wc.exp).compared_methods(config, wc.task)),
-    wildcard_constraints:
-        exp=IMAGE_EXPS,
-        task=IMAGE_TASKS,
     log:
         logp("{exp}", "compare_{task}"),
     benchmark:
         bench("{exp}", "compare_{task}")
+    wildcard_constraints:
+        exp=IMAGE_EXPS,
+        task=IMAGE_TASKS,
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=per_attempt(1000),
         runtime=per_attempt(5),
+    params:
+        methods=lambda wc: list(spec(wc.exp).compared_methods(config, wc.task)),
     script:
         "../workflow/scripts/compare_baselines.py"
-
-
-def training_methods(exp):
-    return ["plugen", *spec(exp).rivals(config)]
-
-
-def epoch_cap(exp, method):
-    """The epoch cap of a method's training (None: a closed-form fit)."""
-    if method == "plugen":
-        return config[exp]["flow"]["train"]["epochs"]
-    section = config[exp]["baselines"][method]
-    return section["train"]["epochs"] if "train" in section else None
 
 
 rule rivals_training:
     input:
         histories=lambda wc: [
-            out(wc.exp, "history", "plugin.parquet")
-            if m == "plugen"
-            else run_path(wc.exp, m, "history.parquet")
+            (
+                out(wc.exp, "history", "plugin.parquet")
+                if m == "plugen"
+                else run_path(wc.exp, m, "history.parquet")
+            )
             for m in training_methods(wc.exp)
         ],
         benchmarks=lambda wc: [
@@ -94,18 +78,20 @@ rule rivals_training:
         lib=lib("summary.py"),
     output:
         metrics=out("{exp}", "metrics", "rivals_training.parquet"),
-    params:
-        methods=lambda wc: training_methods(wc.exp),
-        caps=lambda wc: [epoch_cap(wc.exp, m) for m in training_methods(wc.exp)],
-    wildcard_constraints:
-        exp=IMAGE_EXPS,
     log:
         logp("{exp}", "rivals_training"),
     benchmark:
         bench("{exp}", "rivals_training")
+    wildcard_constraints:
+        exp=IMAGE_EXPS,
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=per_attempt(1000),
         runtime=per_attempt(5),
+    params:
+        methods=lambda wc: training_methods(wc.exp),
+        caps=lambda wc: [epoch_cap(wc.exp, m) for m in training_methods(wc.exp)],
     script:
         "../workflow/scripts/summarize_baselines.py"

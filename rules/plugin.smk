@@ -10,22 +10,24 @@ rule train_flow:
     output:
         model=out("{exp}", "models", "plugin.pt"),
         history=out("{exp}", "history", "plugin.parquet"),
-    params:
-        cfg=lambda wc: config[wc.exp]["flow"],
-        kinds=lambda wc: spec(wc.exp).attributes(config),
-        seed=config["seed"],
-        device=config["device"],
-    wildcard_constraints:
-        exp=ALL_EXPS,
     log:
         logp("{exp}", "train_flow"),
     benchmark:
         bench("{exp}", "train_flow")
+    wildcard_constraints:
+        exp=ALL_EXPS,
+    conda:
+        "../environment.yml"
     threads: 2
     resources:
         mem_mb=per_attempt(3000),
         runtime=per_attempt(60),
         gpu=1,
+    params:
+        cfg=lambda wc: config[wc.exp]["flow"],
+        kinds=lambda wc: spec(wc.exp).attributes(config),
+        seed=config["seed"],
+        device=config["device"],
     script:
         "../workflow/scripts/train_flow.py"
 
@@ -37,18 +39,20 @@ rule probe:
         lib=lib("evaluate/probe.py", "model.py"),
     output:
         metrics=out("{exp}", "metrics", "probe.parquet"),
-    params:
-        device=config["device"],
-    wildcard_constraints:
-        exp=ALL_EXPS,
     log:
         logp("{exp}", "probe"),
     benchmark:
         bench("{exp}", "probe")
+    wildcard_constraints:
+        exp=ALL_EXPS,
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
         runtime=per_attempt(5),
+    params:
+        device=config["device"],
     script:
         "../workflow/scripts/probe.py"
 
@@ -60,17 +64,19 @@ rule user_latents:
         lib=lib("data/user.py"),
     output:
         latents=out("{exp}", "latents.parquet"),
-    params:
-        config=lambda wc: {wc.exp: config[wc.exp], "seed": config["seed"]},
-    wildcard_constraints:
-        exp=USER_EXPS,
     log:
         logp("{exp}", "user_latents"),
     benchmark:
         bench("{exp}", "user_latents")
+    wildcard_constraints:
+        exp=USER_EXPS,
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=per_attempt(4000),
         runtime=per_attempt(10),
+    params:
+        config=lambda wc: {wc.exp: config[wc.exp], "seed": config["seed"]},
     script:
         "../workflow/scripts/user_latents.py"

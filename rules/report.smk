@@ -7,16 +7,20 @@ rule summary:
         figures=lambda wc: [f for s in sections() for f in figure_folders(s)],
         lib=lib("summary.py", "reference"),
     output:
-        summary=report("results/summary.md", category="Tables", caption="../report/summary.rst"),
-    params:
-        sections=sections(),
+        summary=report(
+            "results/summary.md", category="Tables", caption="../report/summary.rst"
+        ),
     log:
         "logs/summary.log",
     benchmark:
         "benchmarks/runs/summary.tsv"
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=per_attempt(1000),
         runtime=per_attempt(5),
+    params:
+        sections=sections(),
     script:
         "../workflow/scripts/summary.py"

@@ -14,14 +14,12 @@ rule train_gan:
     output:
         model=out(SG, "models", "gan.pt"),
         history=out(SG, "history", "gan.parquet"),
-    params:
-        cfg=SGC["gan"],
-        seed=config["seed"],
-        device=config["device"],
     log:
         logp(SG, "train_gan"),
     benchmark:
         bench(SG, "train_gan")
+    conda:
+        "../environment.yml"
     threads: 2
     resources:
         # default: 0.8 GB peak, 150 s on 2 idle CPUs for 12k 32x32 images x 10 epochs
@@ -31,10 +29,17 @@ rule train_gan:
             min(
                 1440,
                 10
-                + SGC["gan"]["epochs"] * SHC["data"]["n_pretrain"] * SHC["data"]["size"] ** 2 // 2_000_000,
+                + SGC["gan"]["epochs"]
+                * SHC["data"]["n_pretrain"]
+                * SHC["data"]["size"] ** 2
+                // 2_000_000,
             )
         ),
         gpu=1,
+    params:
+        cfg=SGC["gan"],
+        seed=config["seed"],
+        device=config["device"],
     script:
         "../workflow/scripts/train_gan.py"
 
@@ -46,19 +51,21 @@ rule label_gan_samples:
         lib=lib("labelling.py"),
     output:
         latents=out(SG, "latents.parquet"),
-    params:
-        cfg=SGC["labelling"],
-        seed=config["seed"],
-        device=config["device"],
     log:
         logp(SG, "label_gan_samples"),
     benchmark:
         bench(SG, "label_gan_samples")
+    conda:
+        "../environment.yml"
     threads: 2
     resources:
         mem_mb=per_attempt(3000),
         runtime=per_attempt(15),
         gpu=1,
+    params:
+        cfg=SGC["labelling"],
+        seed=config["seed"],
+        device=config["device"],
     script:
         "../workflow/scripts/label_gan_samples.py"
 
@@ -75,19 +82,21 @@ rule invert_real:
         table=out(SG, "samples", "inversion.parquet"),
         images=directory(out(SG, "samples", "inversion")),
         metrics=out(SG, "metrics", "inversion.parquet"),
-    params:
-        cfg=SGC["inversion"],
-        seed=config["seed"],
-        device=config["device"],
     log:
         logp(SG, "invert_real"),
     benchmark:
         bench(SG, "invert_real")
+    conda:
+        "../environment.yml"
     threads: 2
     resources:
         mem_mb=per_attempt(3000),
         runtime=per_attempt(30),
         gpu=1,
+    params:
+        cfg=SGC["inversion"],
+        seed=config["seed"],
+        device=config["device"],
     script:
         "../workflow/scripts/invert_real.py"
 
@@ -102,17 +111,19 @@ rule gan_timing:
         lib=lib("tasks.py"),
     output:
         metrics=out(SG, "metrics", "timing.parquet"),
-    params:
-        device=config["device"],
     log:
         logp(SG, "gan_timing"),
     benchmark:
         bench(SG, "gan_timing")
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
         runtime=per_attempt(5),
         gpu=1,
+    params:
+        device=config["device"],
     script:
         "../workflow/scripts/gan_timing.py"
 
@@ -130,16 +141,17 @@ rule gan_figures:
             subcategory=SG,
             caption="../report/gan_figures.rst",
         ),
-    params:
-        seed=config["seed"],
     log:
         logp(SG, "gan_figures"),
     benchmark:
         bench(SG, "gan_figures")
+    conda:
+        "../environment.yml"
     threads: 1
     resources:
         mem_mb=per_attempt(1000),
         runtime=per_attempt(5),
+    params:
+        seed=config["seed"],
     script:
         "../workflow/scripts/gan_figures.py"
-

@@ -12,14 +12,12 @@ rule train_vae:
     output:
         model=out(SV, "models", "vae.pt"),
         history=out(SV, "history", "vae.parquet"),
-    params:
-        cfg=SVC["vae"],
-        seed=config["seed"],
-        device=config["device"],
     log:
         logp(SV, "train_vae"),
     benchmark:
         bench(SV, "train_vae")
+    conda:
+        "../environment.yml"
     threads: 2
     resources:
         # Measured on the default config, 2 CPUs (benchmarks/runs/shapes_vae/train_vae.tsv):
@@ -30,7 +28,10 @@ rule train_vae:
         * (
             2000
             + 15
-            * (config["shapes"]["data"]["n_pretrain"] + config["shapes"]["data"]["n_val"])
+            * (
+                config["shapes"]["data"]["n_pretrain"]
+                + config["shapes"]["data"]["n_val"]
+            )
             * config["shapes"]["data"]["size"] ** 2
             // 1_000_000
         ),
@@ -41,13 +42,20 @@ rule train_vae:
             + int(
                 2
                 * 6e-7
-                * (config["shapes"]["data"]["n_pretrain"] + config["shapes"]["data"]["n_val"])
+                * (
+                    config["shapes"]["data"]["n_pretrain"]
+                    + config["shapes"]["data"]["n_val"]
+                )
                 * config["shapes"]["data"]["size"] ** 2
                 * SVC["vae"]["train"]["epochs"]
                 / 60
             ),
         ),
         gpu=1,
+    params:
+        cfg=SVC["vae"],
+        seed=config["seed"],
+        device=config["device"],
     script:
         "../workflow/scripts/train_vae.py"
 
@@ -60,12 +68,12 @@ rule extract_latents:
     output:
         latents=out(SV, "latents.parquet"),
         metrics=out(SV, "metrics", "vae.parquet"),
-    params:
-        device=config["device"],
     log:
         logp(SV, "extract_latents"),
     benchmark:
         bench(SV, "extract_latents")
+    conda:
+        "../environment.yml"
     threads: 2
     resources:
         # Measured on the default config, 2 CPUs: 6.8 s and 0.54 GB peak RSS for 11500 32x32
@@ -100,6 +108,7 @@ rule extract_latents:
             ),
         ),
         gpu=1,
+    params:
+        device=config["device"],
     script:
         "../workflow/scripts/extract_latents.py"
-

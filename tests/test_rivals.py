@@ -6,7 +6,7 @@ import pytest
 
 from plugen import experiments
 from plugen.baselines import BASELINES, InterFaceGAN
-from plugen.baselines.base import training_labels
+from plugen.labelling import training_labels
 from plugen.summary import compare_methods, paper_beside, training_report
 from plugen.tasks import run_requests, score_flips, source_labels
 

@@ -96,24 +96,6 @@ def check_labels(
     return t
 
 
-def training_labels(
-    split: np.ndarray, labels: np.ndarray, label_fraction: float, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """PluGeN's training set in a latents table, for the rivals to train on the same one:
-    the rows whose ``split (n,)`` is train or val (a bool mask ``(n,)``) and their ``labels``
-    ``(m, k)`` (float32 copy) with the entries a seeded draw hides (``1 - label_fraction`` of
-    them) set to NaN, the draw the flow's training rule makes. Raises ValueError for a
-    ``label_fraction`` outside (0, 1] or labels not ``(n, k)``."""
-    if not 0 < label_fraction <= 1:
-        raise ValueError(f"label_fraction must be in (0, 1], got {label_fraction}")
-    if labels.ndim != 2 or len(labels) != len(split):
-        raise ValueError(f"labels have shape {labels.shape}; expected ({len(split)}, k)")
-    keep = np.isin(split, ("train", "val"))
-    y = np.array(labels[keep], dtype=np.float32, copy=True)
-    y[np.random.default_rng(seed).random(y.shape) >= label_fraction] = np.nan
-    return keep, y
-
-
 def as_output(t: Tensor, like: object) -> ArrayLike:
     """``t`` as a tensor when ``like`` is one, else as a numpy array."""
     return t if isinstance(like, Tensor) else t.detach().cpu().numpy()

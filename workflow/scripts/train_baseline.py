@@ -7,7 +7,7 @@ import pandas as pd
 
 from plugen import io
 from plugen.baselines import BASELINES
-from plugen.baselines.base import training_labels
+from plugen.labelling import training_labels
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821

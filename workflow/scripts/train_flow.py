@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from plugen import PluGeN, io
+from plugen.labelling import training_labels
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
@@ -17,10 +18,8 @@ resume = Path(f"{sm.output.model}.resume")
 log, device = setup_job(sm)
 df, z = io.read_table(sm.input.latents, io.LATENTS)
 c, t, kinds = sm.params.cfg, sm.params.cfg["train"], dict(sm.params.kinds)
-keep = df["split"].isin(["train", "val"]).to_numpy()
-y = df.loc[keep, list(kinds)].to_numpy(dtype=np.float32, copy=True)
-hide = np.random.default_rng(sm.params.seed).random(y.shape) >= c["label_fraction"]
-y[hide] = np.nan
+labels = df[list(kinds)].to_numpy(np.float32)
+keep, y = training_labels(df["split"].to_numpy(), labels, c["label_fraction"], sm.params.seed)
 log.info("training on %d latents, %.1f%% of labels unknown", keep.sum(), 100 * np.isnan(y).mean())
 model = PluGeN(
     z.shape[1],
