@@ -63,7 +63,14 @@ def test_errors_name_the_key(config, message):
     "path", sorted((ROOT / "config").rglob("*.yaml")) + [ROOT / "tests/data/tiny.yaml"]
 )
 def test_shipped_configs_are_valid(path):
-    load_config(path)
+    text = path.read_text()
+    if "data/styleflow/" not in text:
+        load_config(path)
+        return
+    # a paper config that reads the user's files: valid but for those files, named one by one
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == f"{path}: data/styleflow/sg2latents.pickle: latent file not found"
 
 
 def test_a_broken_reference_names_the_missing_file(tmp_path):

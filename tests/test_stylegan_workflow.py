@@ -91,6 +91,7 @@ def stylegan_run(tmp_path_factory):
         "train": {"epochs": 40, "batch_size": 128, "lr": 0.002, "patience": 6},
     }
     section["tasks"] = {"flip": {"n_per_value": 40}, "gradual": {"n_sources": 6}}
+    section["baselines"] = {"methods": ["interfacegan"]}  # the rival rules serve it as well
     cfg = {"experiments": ["stylegan_ffhq"], "stylegan_ffhq": section}
     (work / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     snakemake(work, "--configfile", "cfg.yaml")
@@ -113,6 +114,8 @@ def test_table1_flips_every_attribute_and_prints_the_paper_beside(stylegan_run):
     summary = (stylegan_run / "results" / "summary.md").read_text()
     assert "## stylegan_ffhq" in summary and "0.90" in summary  # the paper's PluGeN average
     assert (res / "figures" / "flip.png").exists()
+    rival, _ = io.read_table(res / "metrics" / "compare_flip.parquet", io.METRICS)
+    assert list(rival["method"]) == ["plugen", "interfacegan"]
 
 
 def test_stylegan_bad_files_fail_before_any_job(tmp_path):

@@ -151,7 +151,13 @@ class Experiment:
 
     def summary_tables(self, config: Config) -> tuple[str, ...]:
         """Metrics tables (results/<name>/metrics/<table>.parquet) shown in the summary."""
-        return (*self.judged_tasks(config), *(("fid",) if self.fid_sets(config) else ()))
+        fid = ("fid",) if self.fid_sets(config) else ()
+        return (*self.judged_tasks(config), *fid, *self.rival_tables(config))
+
+    def rival_tables(self, config: Config) -> tuple[str, ...]:
+        """The comparison tables (one per task a rival does) and the rivals' training table."""
+        compared = tuple(f"compare_{t}" for t in self.compared_tasks(config))
+        return (*compared, "rivals_training") if compared else ()
 
     def heldout(self, config: Config) -> list[dict[str, float]]:
         """Attribute combinations never seen in PluGeN's training labels."""

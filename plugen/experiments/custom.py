@@ -68,7 +68,7 @@ class Custom(Experiment):
         return self.tasks(config) if self.decoder(config) else ()
 
     def summary_tables(self, config: Config) -> tuple[str, ...]:
-        return ("probe", *self.judged_tasks(config))
+        return ("probe", *super().summary_tables(config))
 
     def input_files(self, config: Config) -> list[str]:
         return [config["custom"]["latents"], config["custom"]["labels"]]

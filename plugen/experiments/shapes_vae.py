@@ -30,11 +30,6 @@ class ShapesExperiment(Experiment):
     def latent_width(self, config: Config) -> int:
         raise NotImplementedError
 
-    def rival_tables(self, config: Config) -> tuple[str, ...]:
-        """The comparison tables (one per task a rival does) and the rivals' training table."""
-        compared = tuple(f"compare_{t}" for t in self.compared_tasks(config))
-        return (*compared, "rivals_training") if compared else ()
-
     def conv_widths(self, config: Config) -> dict[str, list[int]]:
         """Config key -> widths of the backbone's stride-2 conv stacks."""
         raise NotImplementedError

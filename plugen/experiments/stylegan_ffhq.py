@@ -64,7 +64,7 @@ class StyleGANFFHQ(Experiment):
         return self.tasks(config) if self.decoder(config) else ()
 
     def summary_tables(self, config: Config) -> tuple[str, ...]:
-        return ("probe", *self.judged_tasks(config))
+        return ("probe", *super().summary_tables(config))
 
     def input_files(self, config: Config) -> list[str]:
         d = config["stylegan_ffhq"]["data"]
