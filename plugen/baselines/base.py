@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.priors import KINDS
 
 ArrayLike = np.ndarray | Tensor
@@ -214,14 +215,47 @@ class _Editor(abc.ABC):
     attributes: list[str]
     kinds: dict[str, str]
 
+    config: dict
+    coding: LabelCoding
+    history: list[dict]
+    fitted: bool
+
     @abc.abstractmethod
-    def save(self, path: str | Path) -> None:
-        """Write the fitted editor to ``path`` (via :func:`plugen.checkpoint.save_checkpoint`)."""
+    def _weights(self) -> dict:
+        """What the checkpoint holds beside config, label coding and history."""
+
+    @abc.abstractmethod
+    def _restore(self, weights: dict, device: str | torch.device) -> None:
+        """Put :meth:`_weights` back into a freshly built editor, on ``device``."""
 
     @classmethod
-    @abc.abstractmethod
+    def _build(cls, config: dict, device: str | torch.device) -> _Editor:
+        return cls(device=device, **config)
+
+    def save(self, path: str | Path) -> None:
+        """Write config, label coding, history and weights to ``path`` atomically."""
+        save_checkpoint(
+            path,
+            self.checkpoint_format,
+            self.checkpoint_version,
+            method=self.method,
+            config=self.config,
+            coding=self.coding.to_dict(),
+            history=self.history,
+            fitted=self.fitted,
+            weights=self._weights(),
+        )
+
+    @classmethod
     def load(cls, path: str | Path, device: str | torch.device = "cpu") -> _Editor:
-        """Read an editor written by :meth:`save`; ValueError for a foreign file."""
+        """Read an editor written by :meth:`save`, on ``device``; ValueError for a foreign
+        file."""
+        state = load_checkpoint(path, cls.checkpoint_format, cls.checkpoint_version, cls.__name__)
+        model = cls._build(state["config"], device)
+        model.coding = LabelCoding(model.attributes, model.kinds, **state["coding"])
+        model.history, model.fitted = state["history"], state["fitted"]
+        model._restore(state["weights"], device)
+        return model
 
 
 class LatentEditor(_Editor):

@@ -17,7 +17,6 @@ from __future__ import annotations
 import abc
 import logging
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -33,7 +32,6 @@ from plugen.baselines.base import (
     check_labels,
     check_latents,
 )
-from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.train import History as TrainHistory
 from plugen.train import TrainConfig, train
 
@@ -106,7 +104,7 @@ class ConditionalFlowEditor(LatentEditor):
     ) -> History:
         """Maximum likelihood on ``z: (n, d)`` given ``y: (n, k)`` (user units, NaN = unknown).
 
-        Returns one row per epoch (``train_nll``, ``val_nll``, ``lr``, ``seconds``...); the
+        Returns one row per epoch (``train_nll``, ``val_nll``, ``lr``...); the
         weights of the best validation epoch are kept.
         """
         zt = check_latents(z, self.latent_dim, "fit: z")
@@ -221,34 +219,15 @@ class ConditionalFlowEditor(LatentEditor):
         return as_output(self.from_base(self.to_base(zt, y_src), y_tgt), z)
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path: str | Path) -> None:
-        """Write config, statistics, history and weights to ``path`` atomically."""
-        save_checkpoint(
-            path,
-            self.checkpoint_format,
-            self.checkpoint_version,
-            method=self.method,
-            config=self.config,
-            coding=self.coding.to_dict(),
-            z_mean=self.z_mean.clone(),
-            z_std=self.z_std.clone(),
-            history=self.history,
-            fitted=self.fitted,
-            state_dict={k: v.cpu() for k, v in self.flow.state_dict().items()},
-        )
+    def _weights(self) -> dict:
+        state = self.flow.state_dict()
+        return {"z_mean": self.z_mean.clone(), "z_std": self.z_std.clone(), "state_dict": state}
 
-    @classmethod
-    def load(cls, path: str | Path, device: str | torch.device = "cpu") -> ConditionalFlowEditor:
-        """Read a checkpoint written by :meth:`save`, on ``device``."""
-        state = load_checkpoint(path, cls.checkpoint_format, cls.checkpoint_version, cls.__name__)
-        model = cls(device=device, **state["config"])
-        model.coding = LabelCoding(model.attributes, model.kinds, **state["coding"])
-        model.z_mean, model.z_std = state["z_mean"], state["z_std"]
-        model.flow.load_state_dict(state["state_dict"])
-        model.flow.to(model.device)
-        model.set_training_precision(False)
-        model.history, model.fitted = state["history"], state["fitted"]
-        return model
+    def _restore(self, weights: dict, device: str | torch.device) -> None:
+        self.z_mean, self.z_std = weights["z_mean"], weights["z_std"]
+        self.flow.load_state_dict(weights["state_dict"])
+        self.flow.to(self.device)
+        self.set_training_precision(False)
 
 
 class CFlow(ConditionalFlowEditor):

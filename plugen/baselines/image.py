@@ -9,7 +9,6 @@ from __future__ import annotations
 import abc
 import logging
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -18,7 +17,6 @@ from torch import Tensor, nn
 from plugen.backbones.image_vae import check_images, images_to_tensor, tensor_to_images
 from plugen.baselines.base import ArrayLike, History, ImageEditor, LabelCoding, check_attributes
 from plugen.baselines.base import check_labels as _check_labels
-from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.nn import to_device
 from plugen.train import History as TrainHistory
 from plugen.train import TrainConfig, seed_everything, train
@@ -86,7 +84,7 @@ class ConvNetEditor(ImageEditor):
     ) -> History:
         """Train on uint8 images ``(n, H, W, 3)`` and labels ``(n, k)`` (NaN = unknown).
 
-        Returns one row per epoch (train/val loss terms, ``lr``, ``seconds``).
+        Returns one row per epoch (train/val loss terms, ``lr``).
         """
         images = check_images(images, f"{self.method}.fit", self.size)
         yt = self.check_labels(y, len(images), "fit: labels")
@@ -121,27 +119,9 @@ class ConvNetEditor(ImageEditor):
     def _images(x: Tensor) -> np.ndarray:
         return tensor_to_images(x)
 
-    def save(self, path: str | Path) -> None:
-        """Write config, label statistics, history and weights to ``path`` atomically."""
-        save_checkpoint(
-            path,
-            self.checkpoint_format,
-            self.checkpoint_version,
-            method=self.method,
-            config=self.config,
-            coding=self.coding.to_dict(),
-            history=self.history,
-            fitted=self.fitted,
-            state_dict={k: v.cpu() for k, v in self.net.state_dict().items()},
-        )
+    def _weights(self) -> dict:
+        return {"state_dict": self.net.state_dict()}
 
-    @classmethod
-    def load(cls, path: str | Path, device: str | torch.device = "cpu") -> ConvNetEditor:
-        """Read a checkpoint written by :meth:`save`, in eval mode on ``device``."""
-        state = load_checkpoint(path, cls.checkpoint_format, cls.checkpoint_version, cls.__name__)
-        model = cls(device=device, **state["config"])
-        model.coding = LabelCoding(model.attributes, model.kinds, **state["coding"])
-        model.net.load_state_dict(state["state_dict"])
-        to_device(model.net, model.device).eval()
-        model.history, model.fitted = state["history"], state["fitted"]
-        return model
+    def _restore(self, weights: dict, device: str | torch.device) -> None:
+        self.net.load_state_dict(weights["state_dict"])
+        to_device(self.net, self.device).eval()

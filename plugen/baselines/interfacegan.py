@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -33,7 +32,6 @@ from plugen.baselines.base import (
     check_labels,
     check_latents,
 )
-from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.train import split_indices
 
 log = logging.getLogger(__name__)
@@ -262,30 +260,18 @@ class InterFaceGAN(LatentEditor):
         return out.astype(np.float32)
 
     # ------------------------------------------------------------------ persistence
-    def save(self, path: str | Path) -> None:
-        """Write config, boundaries and statistics to ``path`` atomically."""
-        save_checkpoint(
-            path,
-            self.checkpoint_format,
-            self.checkpoint_version,
-            method=self.method,
-            config=self.config,
-            coding=self.coding.to_dict(),
-            arrays={
-                name: torch.from_numpy(np.asarray(getattr(self, name), dtype=np.float64))
-                for name in ("z_mean", "z_std", "z_chol", "normals", "offsets", "scales", "alpha")
-            },
-            history=self.history,
-            fitted=self.fitted,
-        )
+    _ARRAYS = ("z_mean", "z_std", "z_chol", "normals", "offsets", "scales", "alpha")
+
+    def _weights(self) -> dict:
+        return {
+            name: torch.from_numpy(np.asarray(getattr(self, name), dtype=np.float64))
+            for name in self._ARRAYS
+        }
 
     @classmethod
-    def load(cls, path: str | Path, device: str | torch.device = "cpu") -> InterFaceGAN:
-        """Read a checkpoint written by :meth:`save` (``device`` is unused: numpy model)."""
-        state = load_checkpoint(path, cls.checkpoint_format, cls.checkpoint_version, cls.__name__)
-        model = cls(**state["config"])
-        model.coding = LabelCoding(model.attributes, model.kinds, **state["coding"])
-        for name, t in state["arrays"].items():
-            setattr(model, name, t.numpy())
-        model.history, model.fitted = state["history"], state["fitted"]
-        return model
+    def _build(cls, config: dict, device: str | torch.device) -> InterFaceGAN:
+        return cls(**config)  # a numpy model: no device
+
+    def _restore(self, weights: dict, device: str | torch.device) -> None:
+        for name, t in weights.items():
+            setattr(self, name, t.numpy())
