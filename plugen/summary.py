@@ -49,9 +49,9 @@ def render_summary(experiment: str, tables: dict[str, pd.DataFrame]) -> str:
             out.append(f"*Paper:* {paper[name]}")
         if name in notes:
             out.append(f"*Protocol:* {notes[name]}")
-        if name == "rivals_training":  # the last of the rivals' tables: their protocol once
-            out.append(f"*Rivals:* {_rival_note(experiment)}")
         out.append("")
+    if any(name.startswith("compare_") for name in tables):  # the rivals' protocol, once
+        out += [f"*Rivals:* {_rival_note(experiment)}", ""]
     return "\n".join(out)
 
 

@@ -66,6 +66,11 @@ def summary_tables(section):
     ]
 
 
+def timing_tables():
+    """Section -> its tables of wall-clock measurements (they go to results/timings.md)."""
+    return {s: list(spec(s).timing_tables(config)) for s in EXPERIMENTS}
+
+
 def figure_folders(section):
     if section not in EXPERIMENTS:
         return []

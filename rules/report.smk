@@ -1,4 +1,5 @@
-# results/summary.md: every enabled experiment's tables beside the paper's numbers.
+# results/summary.md: every enabled experiment's tables beside the paper's numbers;
+# results/timings.md: the tables of wall-clock measurements (training time, editing latency).
 
 
 rule summary:
@@ -9,6 +10,9 @@ rule summary:
     output:
         summary=report(
             "results/summary.md", category="Tables", caption="../report/summary.rst"
+        ),
+        timings=report(
+            "results/timings.md", category="Tables", caption="../report/summary.rst"
         ),
     log:
         "logs/summary.log",
@@ -22,5 +26,6 @@ rule summary:
         runtime=per_attempt(5),
     params:
         sections=sections(),
+        timing=timing_tables(),
     script:
         "../workflow/scripts/summary.py"

@@ -63,14 +63,17 @@ def test_errors_name_the_key(config, message):
     "path", sorted((ROOT / "config").rglob("*.yaml")) + [ROOT / "tests/data/tiny.yaml"]
 )
 def test_shipped_configs_are_valid(path):
-    text = path.read_text()
-    if "data/styleflow/" not in text:
+    user_files = {  # paper configs that read the user's files: valid but for those files
+        "stylegan_ffhq.yaml": "data/styleflow/sg2latents.pickle: latent file not found",
+        "zinc_charvae.yaml": "molecules.data.csv: data/250k_rndm_zinc_drugs_clean_3.csv: "
+        "no such file",
+    }
+    if path.name not in user_files:
         load_config(path)
         return
-    # a paper config that reads the user's files: valid but for those files, named one by one
     with pytest.raises(ConfigError) as err:
         load_config(path)
-    assert str(err.value) == f"{path}: data/styleflow/sg2latents.pickle: latent file not found"
+    assert str(err.value) == f"{path}: {user_files[path.name]}"
 
 
 def test_a_broken_reference_names_the_missing_file(tmp_path):

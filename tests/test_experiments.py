@@ -85,3 +85,11 @@ def test_probe_reports_accuracy_auc_and_spearman_on_known_labels():
     assert table.loc["smile", "accuracy"] == pytest.approx(2 / 3)  # 0.4 reads as 0
     assert table.loc["smile", "auc"] == 1.0 and table.loc["age", "spearman"] == 1.0
     assert table.loc["all", "nll"] == 2.5
+
+
+def test_a_user_csv_that_does_not_exist_is_named_before_any_job(tmp_path):
+    from plugen.config import ConfigError, validate_config
+
+    missing = str(tmp_path / "zinc.csv")
+    with pytest.raises(ConfigError, match=f"molecules.data.csv: {missing}: no such file"):
+        validate_config({"experiments": ["molecules"], "molecules": {"data": {"csv": missing}}})

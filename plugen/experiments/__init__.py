@@ -154,6 +154,11 @@ class Experiment:
         fid = ("fid",) if self.fid_sets(config) else ()
         return (*self.judged_tasks(config), *fid, *self.rival_tables(config))
 
+    def timing_tables(self, config: Config) -> tuple[str, ...]:
+        """Summary tables that hold wall-clock measurements: rendered into results/timings.md,
+        so that results/summary.md is the same bytes for the same config."""
+        return ("rivals_training",) if self.rival_tables(config) else ()
+
     def rival_tables(self, config: Config) -> tuple[str, ...]:
         """The comparison tables (one per task a rival does) and the rivals' training table."""
         compared = tuple(f"compare_{t}" for t in self.compared_tasks(config))

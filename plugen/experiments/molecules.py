@@ -17,14 +17,19 @@ class Molecules(Experiment):
         return ("labeling_report", "charvae", "generation", "fcd", "lead_optimization")
 
     def check(self, config: Config) -> list[str]:
+        import os
+
         data = config["molecules"]["data"]
         val, test = data["val_fraction"], data["test_fraction"]
-        if val + test < 1:
-            return []
-        return [
-            f"molecules.data: val_fraction {val} + test_fraction {test} must be below 1 "
-            "(nothing left to train on)"
-        ]
+        problems = []
+        if val + test >= 1:
+            problems.append(
+                f"molecules.data: val_fraction {val} + test_fraction {test} must be below 1 "
+                "(nothing left to train on)"
+            )
+        if data["csv"] and not os.path.isfile(data["csv"]):
+            problems.append(f"molecules.data.csv: {data['csv']}: no such file")
+        return problems
 
 
 SPEC = register(

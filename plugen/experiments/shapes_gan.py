@@ -25,6 +25,9 @@ class ShapesGAN(ShapesExperiment):
     def figure_tasks(self, config: Config) -> tuple[str, ...]:
         return ("flip", "flip_real", "inversion", "generation")
 
+    def timing_tables(self, config: Config) -> tuple[str, ...]:
+        return ("timing", *super().timing_tables(config))
+
     def fid_sets(self, config: Config) -> tuple[str, ...]:
         return ("generation", "flip", "flip_real", "inversion")
 
