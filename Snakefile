@@ -13,7 +13,8 @@ include: "rules/common.smk"
 include: "rules/plugin.smk"
 include: "rules/image_tasks.smk"
 include: "rules/baselines.smk"
-# where each experiment's latents come from (backbones trained in the DAG); custom needs none
+# where each experiment's latents come from (backbones trained in the DAG); the experiments
+# whose latents the user brings (custom, stylegan_ffhq) need none
 include: "rules/shapes.smk"
 include: "rules/shapes_vae.smk"
 include: "rules/shapes_gan.smk"

@@ -1,8 +1,8 @@
 """Config reading and validation shared by the Snakefile and the CLI.
 
 :func:`read_yaml` refuses duplicate keys, syntax errors and empty files with one line naming
-the file. Validation fills defaults from the JSON schema, then runs the cross-key checks
-registered per experiment (:data:`CHECKS`, limits a schema cannot state), and reports every
+the file. Validation fills defaults from the JSON schema, then runs each enabled experiment's
+cross-key checks (``Experiment.check``: limits a schema cannot state), and reports every
 problem as one line naming the key path, e.g.
 ``config: shapes_vae.flow.epochs: 'ten' is not of type 'integer'``.
 """

@@ -57,6 +57,28 @@ def setup(
     return logger, dev
 
 
+def is_import_path(text: str) -> bool:
+    """``"package.module:name"`` that is not an existing file (a loader, not a file path)."""
+    module, sep, name = str(text).partition(":")
+    return (
+        bool(sep)
+        and not os.path.exists(text)
+        and module.replace(".", "").isidentifier()
+        and name.isidentifier()
+    )
+
+
+def benchmark_seconds(path: str) -> float:
+    """Wall-clock seconds of a finished job from its Snakemake benchmark file (NaN when the
+    file is gone: benchmarks are records, not inputs, so deleting them reruns nothing)."""
+    try:
+        with open(path) as fh:
+            header, row = fh.readline().split("\t"), fh.readline().split("\t")
+        return float(row[header.index("s")])
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
 def setup_job(job: Any, uses_torch: bool = True) -> tuple[logging.Logger, torch.device | str]:
     """:func:`setup` for a workflow script's ``snakemake`` object: its log, threads, the
     ``device`` param (default cpu) and the ``gpu`` resource it was granted."""

@@ -145,6 +145,14 @@ def gradual_requests(
     return out.astype({"step": np.int32})
 
 
+def gradual_attribute(cfg: Mapping, kinds: Mapping[str, str]) -> str | None:
+    """The attribute a gradual task moves: ``cfg["attribute"]``, else the first continuous one
+    of ``kinds`` (None when there is none)."""
+    if cfg.get("attribute"):
+        return cfg["attribute"]
+    return next((a for a, k in kinds.items() if k == "continuous"), None)
+
+
 def build_requests(
     task: str,
     cfg: Mapping,
@@ -167,7 +175,9 @@ def build_requests(
     if task in ("flip", "flip_real"):
         return flip_requests(sources, binary, attrs, cfg["n_per_value"], seed)
     if task == "gradual":
-        attribute = cfg.get("attribute") or next(a for a, k in kinds.items() if k == "continuous")
+        attribute = gradual_attribute(cfg, kinds)
+        if attribute is None:
+            raise ValueError("gradual: no attribute given and none is continuous")
         values = cfg.get("values")
         if values is None:
             known = sources[attribute].dropna().to_numpy()
@@ -178,7 +188,6 @@ def build_requests(
 
 def score_task(
     task: str,
-    cfg: Mapping,
     requests: pd.DataFrame,
     scores: pd.DataFrame,
     sources: pd.DataFrame,

@@ -71,10 +71,6 @@ rule rivals_training:
             )
             for m in training_methods(wc.exp)
         ],
-        benchmarks=lambda wc: [
-            bench(wc.exp, "train_flow" if m == "plugen" else f"train_baseline_{m}")
-            for m in training_methods(wc.exp)
-        ],
         lib=lib("summary.py"),
     output:
         metrics=out("{exp}", "metrics", "rivals_training.parquet"),
@@ -92,6 +88,11 @@ rule rivals_training:
         runtime=per_attempt(5),
     params:
         methods=lambda wc: training_methods(wc.exp),
+        # read if present: benchmarks are records, not inputs (deleting them reruns nothing)
+        benchmarks=lambda wc: [
+            bench(wc.exp, "train_flow" if m == "plugen" else f"train_baseline_{m}")
+            for m in training_methods(wc.exp)
+        ],
         caps=lambda wc: [epoch_cap(wc.exp, m) for m in training_methods(wc.exp)],
     script:
         "../workflow/scripts/summarize_baselines.py"

@@ -100,12 +100,22 @@ def decoder(exp):
 
 
 def judge(exp):
-    return spec(exp).judge(config).as_dict()
+    j = spec(exp).judge(config)
+    if j is None:
+        raise ValueError(
+            f"{exp}: no judge is configured, so its images cannot be scored"
+        )
+    return j.as_dict()
+
+
+def judged_binary(exp):
+    binary = spec(exp).binary(config)
+    return [a for a in spec(exp).judged(config) if a in binary]
 
 
 def decoder_file(wc):
     d = spec(exp_of(wc)).decoder(config)
-    return [d.path] if d else []
+    return d.files() if d else []
 
 
 def exp_of(wc):

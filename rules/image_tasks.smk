@@ -31,7 +31,7 @@ rule sample:
     params:
         method=lambda wc: parse_run(wc.run)[1],
         decoder=lambda wc: decoder(exp_of(wc)),
-        tasks=lambda wc: config[exp_of(wc)]["tasks"],
+        task_cfg=lambda wc: config[exp_of(wc)]["tasks"][wc.task],
         seed=config["seed"],
         device=config["device"],
     script:
@@ -42,8 +42,10 @@ rule score:
     input:
         table=out("{run}", "samples", "{task}.parquet"),
         images=out("{run}", "samples", "{task}"),
-        judge=lambda wc: spec(exp_of(wc)).judge(config).path,
-        lib=lib("evaluate/judge.py"),
+        judge=lambda wc: judge(exp_of(wc))["path"],
+        lib=lib(
+            "evaluate/judge.py", "evaluate/classifier.py", "backbones/torchscript.py"
+        ),
     output:
         scores=out("{run}", "scores", "{task}.parquet"),
     log:
@@ -88,12 +90,7 @@ rule evaluate_task:
         mem_mb=per_attempt(1000),
         runtime=per_attempt(5),
     params:
-        tasks=lambda wc: config[exp_of(wc)]["tasks"],
-        binary=lambda wc: [
-            a
-            for a in spec(exp_of(wc)).judged(config)
-            if a in spec(exp_of(wc)).binary(config)
-        ],
+        binary=lambda wc: judged_binary(exp_of(wc)),
         heldout=lambda wc: spec(exp_of(wc)).heldout(config),
     script:
         "../workflow/scripts/evaluate_task.py"
@@ -139,7 +136,7 @@ rule fid:
         samples=fid_tables,
         sample_images=lambda wc: [p[: -len(".parquet")] for p in fid_tables(wc)],
         decoder=decoder_file,
-        judge=lambda wc: spec(wc.exp).judge(config).path,
+        judge=lambda wc: judge(wc.exp)["path"],
         lib=lib("evaluate/fid.py"),
     output:
         metrics=out("{exp}", "metrics", "fid.parquet"),

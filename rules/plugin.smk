@@ -61,7 +61,9 @@ rule user_latents:
     # experiments whose latents the user brings (spec latents == "user")
     input:
         files=lambda wc: spec(wc.exp).input_files(config),
-        lib=lib("data/user.py"),
+        lib=lambda wc: lib(
+            "data/user.py", "data/styleflow.py", f"experiments/{wc.exp}.py"
+        ),
     output:
         latents=out("{exp}", "latents.parquet"),
     log:
@@ -77,6 +79,6 @@ rule user_latents:
         mem_mb=per_attempt(4000),
         runtime=per_attempt(10),
     params:
-        config=lambda wc: {wc.exp: config[wc.exp], "seed": config["seed"]},
+        config=lambda wc: spec(wc.exp).latent_settings(config),
     script:
         "../workflow/scripts/user_latents.py"

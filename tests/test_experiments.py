@@ -59,7 +59,7 @@ def test_scores_skip_attributes_the_judge_does_not_read():
     sources = pd.DataFrame({"id": ["s"], "a": [0.0], "b": [1.0]})
     req = tasks.flip_requests(sources, ["a", "b"], ["a", "b"], 1, seed=0)
     scores = pd.DataFrame({"sample_id": req["sample_id"], "pred_a": [0.9, 0.8]})
-    table = tasks.score_task("flip", {}, req, scores, sources, ["a"])
+    table = tasks.score_task("flip", req, scores, sources, ["a"])
     assert set(table["attribute"]) == {"mean", "a"}
     assert table.query("attribute == 'a'")["accuracy"].iloc[0] == 1.0
 

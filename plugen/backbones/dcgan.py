@@ -293,7 +293,7 @@ def fit_gan(
     generator weights (``cfg.ema_decay``) with re-estimated batch-norm statistics. Returns the
     model (eval mode) and a history with one row per epoch: ``d_loss``, ``g_loss``,
     ``real_score``/``fake_score`` (mean discriminator probability that a real/generated image
-    is real) and ``seconds``. Deterministic on CPU for a fixed ``cfg.seed``.
+    is real). Deterministic on CPU for a fixed ``cfg.seed``.
 
     ``checkpoint``: file written after every epoch (both nets, the EMA, both optimizers, the
     step count, history and every RNG's state) and resumed from when it holds an earlier state

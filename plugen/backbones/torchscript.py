@@ -19,6 +19,7 @@ from torch import Tensor
 
 from plugen.backbones.image_vae import images_to_tensor, tensor_to_images
 from plugen.data.user import broadcast_w_plus
+from plugen.runtime import is_import_path
 
 # torch.jit is deprecated in favour of torch.export, but TorchScript files are what users have
 _JIT_DEPRECATION = r"`torch\.jit\.\w+` is deprecated"
@@ -34,7 +35,7 @@ def load_torchscript(
     ("decoder", "judge"). Raises ``FileNotFoundError`` for a missing file and ``ValueError`` for
     a file that is not TorchScript or a loader that does not return a module.
     """
-    if _is_import_path(path):
+    if is_import_path(str(path)):
         return _load_import_path(str(path), what, device)
     path = Path(path)
     if not path.is_file():
@@ -52,26 +53,20 @@ def load_torchscript(
     return module.eval()
 
 
-def _is_import_path(path: str | Path) -> bool:
-    text = str(path)
-    module, sep, name = text.partition(":")
-    return (
-        bool(sep)
-        and not Path(text).exists()
-        and module.replace(".", "").isidentifier()
-        and (name.isidentifier())
-    )
-
-
 def _load_import_path(spec: str, what: str, device: str | torch.device) -> torch.nn.Module:
     import importlib
 
     module, _, name = spec.partition(":")
     try:
         loader = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError) as exc:
+    except Exception as exc:  # noqa: BLE001 - importing the user's module may raise anything
         raise ValueError(f"{spec}: cannot import the {what} loader ({exc})") from None
-    model = loader()
+    try:
+        model = loader()
+    except Exception as exc:  # noqa: BLE001 - the user's loader: any failure is theirs
+        raise ValueError(
+            f"{spec}: the {what} loader failed ({type(exc).__name__}: {exc})"
+        ) from None
     if not isinstance(model, torch.nn.Module):
         raise ValueError(
             f"{spec}: the {what} loader returned a {type(model).__name__}, "

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
-from pathlib import Path
 
+from plugen.atomic import atomic_path
 from plugen.commands import common
 
 
@@ -49,11 +48,8 @@ def encode(args: argparse.Namespace) -> int:
     for a in model.attributes:
         if model.kinds[a] == "binary":
             frame[f"p_{a}"] = coords[a]
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    frame.to_csv(tmp, index=False, float_format="%.6g")
-    os.replace(tmp, out)
+    with atomic_path(args.out) as tmp:
+        frame.to_csv(tmp, index=False, float_format="%.6g")
     print(f"wrote labels of {len(frame)} latents to {args.out}")
     return 0
 
@@ -63,9 +59,8 @@ def _training_lines(history: list[dict[str, float]]) -> list[str]:
         return ["not trained"]
     key = "val_loss" if "val_loss" in history[0] else "train_loss"
     best = min(history, key=lambda row: row[key])
-    minutes = sum(row.get("seconds", 0.0) for row in history) / 60
     return [
-        f"{len(history)} epochs ({minutes:.1f} min), final lr {history[-1]['lr']:.3g}",
+        f"{len(history)} epochs, final lr {history[-1]['lr']:.3g}",
         f"best {key.replace('_', ' ')} {best[key]:.4g} at epoch {int(best['epoch'])}",
     ]
 

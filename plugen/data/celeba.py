@@ -19,7 +19,6 @@ from __future__ import annotations
 import difflib
 import io as _io
 import logging
-import os
 import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -27,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from plugen.atomic import atomic_path
 from plugen.io import DATASET, read_table, write_table
 
 log = logging.getLogger(__name__)
@@ -230,9 +230,8 @@ def _decode(data: bytes, size: int, crop: int | None) -> np.ndarray:
 
 
 def _save_shard(path: Path, images: np.ndarray) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npy")
-    np.save(tmp, images)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, images)
 
 
 def _check_attributes(requested: Sequence[str], available: Sequence[str]) -> list[str]:

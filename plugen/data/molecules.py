@@ -29,7 +29,7 @@ from plugen.atomic import atomic_write_bytes
 log = logging.getLogger(__name__)
 
 PROPERTIES = ("logP", "TPSA", "SAS")
-# PluGeN's label kinds (the workflow's FLOW_LABELS names this dict)
+# PluGeN's label kinds (the molecules experiment's spec reads this dict)
 LABELS = {p: "continuous" for p in PROPERTIES}
 DEFAULT_WHEEL_META = Path(__file__).resolve().parents[2] / "config" / "moses_wheel.json"
 _SMILES_COLUMNS = ("SMILES", "smiles", "Smiles")

@@ -79,7 +79,7 @@ def read_latents(path: str | Path) -> np.ndarray:
     if path.suffix == ".npy":
         try:
             w = np.load(path, allow_pickle=False)
-        except ValueError as exc:
+        except (ValueError, OSError, EOFError) as exc:
             raise ValueError(f"{path}: not a plain .npy array ({exc})") from None
         return _check_w(w, str(path))
     try:
@@ -108,7 +108,7 @@ def read_attributes(path: str | Path) -> pd.DataFrame:
         raise FileNotFoundError(f"{path}: attribute file not found")
     try:
         a = np.load(path, allow_pickle=False)
-    except ValueError as exc:
+    except (ValueError, OSError, EOFError) as exc:
         raise ValueError(f"{path}: not a plain .npy array ({exc})") from None
     shape = a.shape
     if a.ndim == 3 and a.shape[2] == 1:

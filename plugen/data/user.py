@@ -9,13 +9,14 @@ Every error is one line naming the file and what was expected.
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from plugen.atomic import atomic_path
 
 LATENT_SUFFIXES = (".npy", ".pt", ".parquet")
 SPLIT_VALUES = ("train", "val", "test")
@@ -169,17 +170,15 @@ def write_latents(path: str | Path, z: np.ndarray, ids: Sequence[str] | None = N
     ids = [str(i) for i in range(len(z))] if ids is None else [str(i) for i in ids]
     if len(ids) != len(z):
         raise ValueError(f"{path}: {len(ids)} ids for {len(z)} latents")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    if suffix == ".npy":
-        with open(tmp, "wb") as fh:
-            np.save(fh, z)
-    else:
-        col = pa.array(z.reshape(-1), type=pa.float32())
-        for width in reversed(z.shape[1:]):
-            col = pa.FixedSizeListArray.from_arrays(col, width)
-        pq.write_table(pa.table({"id": pa.array(ids, pa.string()), "z": col}), tmp)
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        if suffix == ".npy":
+            with open(tmp, "wb") as fh:
+                np.save(fh, z)
+        else:
+            col = pa.array(z.reshape(-1), type=pa.float32())
+            for width in reversed(z.shape[1:]):
+                col = pa.FixedSizeListArray.from_arrays(col, width)
+            pq.write_table(pa.table({"id": pa.array(ids, pa.string()), "z": col}), tmp)
     return path
 
 

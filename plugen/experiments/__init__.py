@@ -3,8 +3,9 @@
 A spec says which attributes PluGeN models (and their kinds), where the latents come from, which
 decoder turns latents into images, which judge scores them, which tasks run, which sample sets
 get an FID, which metrics tables the summary shows, and where the paper's reference rows live.
-The Snakefile reads specs at start-up, so this package imports neither torch nor pandas; a spec
-that must look at user files (``custom``) does so only when asked.
+The Snakefile reads specs at start-up, so this package imports nothing heavy at import time;
+methods import what they need (the shapes attribute table, a user's files and, to check a
+user's TorchScript modules before any job, torch) only when asked.
 
 Register a new experiment with :func:`register` in its own module and list that module in
 ``_MODULES`` (docs/adding-an-experiment.md).
@@ -72,6 +73,12 @@ class Decoder:
     path: str
     layers: int | None = None
     image_range: tuple[float, float] = (0.0, 1.0)
+
+    def files(self) -> list[str]:
+        """The decoder's file, as a rule input (none for an import path package.module:name)."""
+        from plugen.runtime import is_import_path
+
+        return [] if is_import_path(self.path) else [self.path]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -170,7 +177,8 @@ class Experiment:
 
     def rivals(self, config: Config) -> tuple[str, ...]:
         """Baseline methods run beside PluGeN on the same latents (keys of
-        :data:`RIVAL_OPERATIONS`), from ``<name>.baselines.methods``; none by default."""
+        :data:`RIVAL_OPERATIONS`), from ``<name>.baselines.methods`` (none for an experiment
+        whose schema has no baselines section)."""
         section = config.get(self.name, {}).get("baselines")
         return tuple(section["methods"]) if section else ()
 
@@ -208,7 +216,15 @@ class Experiment:
         """Tasks that get a metrics table: those whose images a judge scores."""
         if self.judge(config) is None or self.decoder(config) is None:
             return ()
-        return self.tasks(config)
+        return tuple(
+            t for t in self.tasks(config) if t != "gradual" or self._gradual_judged(config)
+        )
+
+    def _gradual_judged(self, config: Config) -> bool:
+        from plugen.tasks import gradual_attribute
+
+        cfg = config[self.name]["tasks"]["gradual"]
+        return gradual_attribute(cfg, self.attributes(config)) in self.judged(config)
 
     def task_source(self, task: str) -> str:
         return self.task_sources.get(task, "latents.parquet")
@@ -228,6 +244,11 @@ class Experiment:
     def inception_path(self, config: Config) -> str | None:
         """A TorchScript Inception network for FID beside the judge's features, if given."""
         return None
+
+    def latent_settings(self, config: Config) -> dict[str, Any]:
+        """The part of the config :meth:`load_latents` reads (the user_latents rule's params,
+        so that other settings do not rewrite the latents)."""
+        return {"seed": config["seed"], self.name: config[self.name]}
 
     def load_latents(self, config: Config) -> tuple[Any, Any]:
         """For ``latents == "user"``: (frame with id, split and attribute columns, z (n, d))."""

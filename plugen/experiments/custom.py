@@ -54,6 +54,8 @@ class Custom(Experiment):
         return Judge("torchscript", c["classifier"], outputs, tuple(c["image_range"]))
 
     def tasks(self, config: Config) -> tuple[str, ...]:
+        from plugen.tasks import gradual_attribute
+
         kinds = self.attributes(config)
         n_binary = sum(k == "binary" for k in kinds.values())
         wanted = {
@@ -69,6 +71,10 @@ class Custom(Experiment):
 
     def summary_tables(self, config: Config) -> tuple[str, ...]:
         return ("probe", *super().summary_tables(config))
+
+    def latent_settings(self, config: Config) -> dict[str, Any]:
+        keys = ("latents", "labels", "kinds", "w_plus")
+        return {"seed": config["seed"], "custom": {k: config["custom"][k] for k in keys}}
 
     def input_files(self, config: Config) -> list[str]:
         return [config["custom"]["latents"], config["custom"]["labels"]]
@@ -106,13 +112,6 @@ class Custom(Experiment):
         return check_models(self.decoder(config), self.judge(config), len(user_data(config).z[0]))
 
 
-def gradual_attribute(cfg: Config, kinds: dict[str, str]) -> str | None:
-    """The attribute moved by the gradual task: the configured one, else the first continuous."""
-    if cfg["attribute"]:
-        return cfg["attribute"]
-    return next((a for a, k in kinds.items() if k == "continuous"), None)
-
-
 def check_models(decoder: Decoder, judge: Judge | None, latent_dim: int) -> list[str]:
     """Run one latent through the user's decoder (and its image through the judge): a module
     with the wrong output shape fails here, before any job."""
@@ -126,8 +125,11 @@ def check_models(decoder: Decoder, judge: Judge | None, latent_dim: int) -> list
             ScriptedJudge(
                 judge.path, list(judge.outputs), kinds, image_range=judge.image_range
             ).check(images)
-    except (ValueError, FileNotFoundError, RuntimeError) as exc:
-        return [str(exc).splitlines()[0]]
+    except Exception as exc:  # noqa: BLE001 - the user's modules may raise anything
+        first = str(exc).splitlines()[0] if str(exc).strip() else ""
+        return [
+            first if isinstance(exc, (ValueError, OSError)) else f"{type(exc).__name__}: {first}"
+        ]
     return []
 
 

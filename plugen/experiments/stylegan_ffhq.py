@@ -66,6 +66,9 @@ class StyleGANFFHQ(Experiment):
     def summary_tables(self, config: Config) -> tuple[str, ...]:
         return ("probe", *super().summary_tables(config))
 
+    def latent_settings(self, config: Config) -> dict[str, Any]:
+        return {"seed": config["seed"], "stylegan_ffhq": {"data": config["stylegan_ffhq"]["data"]}}
+
     def input_files(self, config: Config) -> list[str]:
         d = config["stylegan_ffhq"]["data"]
         return [d["latents"], d["attributes"]]
@@ -92,6 +95,12 @@ class StyleGANFFHQ(Experiment):
             for a in c["classifier_outputs"]
             if a not in kinds
         ]
+        grad = c["tasks"]["gradual"]["attribute"]
+        if grad is not None and grad not in kinds:
+            problems.append(
+                f"stylegan_ffhq.tasks.gradual.attribute: {grad!r} is not a Table 1 attribute "
+                f"({list(kinds)})"
+            )
         if c["classifier"] and not c["generator"]:
             problems.append(
                 "stylegan_ffhq.classifier needs stylegan_ffhq.generator (it judges images)"

@@ -9,7 +9,6 @@ task = sm.wildcards.task
 requests, _ = io.read_table(sm.input.samples, io.SAMPLES)
 scores, _ = io.read_table(sm.input.scores, io.SCORES)
 sources, _ = io.read_table(sm.input.sources, io.LATENTS)
-cfg = sm.params.tasks[task]
-table = tasks.score_task(task, cfg, requests, scores, sources, sm.params.binary, sm.params.heldout)
+table = tasks.score_task(task, requests, scores, sources, sm.params.binary, sm.params.heldout)
 io.write_table(sm.output.metrics, table, io.METRICS)
 log.info("%s metrics:\n%s", task, table.to_string())

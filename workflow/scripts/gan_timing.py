@@ -1,10 +1,8 @@
 """Flow training time and per-image manipulation latency (for the baselines comparison)."""
 
-import pandas as pd
-
 from plugen import PluGeN, io
 from plugen.backbones.dcgan import DCGAN, decode_latents
-from plugen.runtime import setup_job
+from plugen.runtime import benchmark_seconds, setup_job
 from plugen.tasks import manipulation_latency
 
 sm = snakemake  # noqa: F821
@@ -16,7 +14,7 @@ history, _ = io.read_table(sm.input.history, io.HISTORY)
 attr = model.attributes[0]
 table = manipulation_latency(model, z[:256], {attr: 1.0}, lambda zb: decode_latents(gan, zb))
 # wall-clock training time from the flow rule's benchmark (results histories hold no timings)
-table["flow_train_seconds"] = float(pd.read_csv(sm.input.flow_benchmark, sep="\t")["s"].iloc[0])
+table["flow_train_seconds"] = benchmark_seconds(sm.params.flow_benchmark)
 table["flow_epochs"] = len(history)
 table["device"] = str(device)
 io.write_table(sm.output.metrics, table, io.METRICS)

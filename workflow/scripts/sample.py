@@ -26,7 +26,7 @@ if z.shape[1] != model.latent_dim:
 test = (df["split"] == "test").to_numpy()
 sources, source_z = df[test].reset_index(drop=True), dict(zip(df["id"][test], z[test]))
 labels = None if method == "plugen" else tasks.source_labels(sources, model.attributes)
-cfg = sm.params.tasks[task]
+cfg = sm.params.task_cfg
 requests = tasks.build_requests(task, cfg, sources, model.kinds, seed)
 zs = tasks.run_requests(model, requests, source_z, cfg.get("temperature", 1.0), seed, labels)
 if sm.params.decoder:
