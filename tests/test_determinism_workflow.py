@@ -11,7 +11,7 @@ from test_custom_workflow import custom_config, fabricate
 from test_workflow import snakemake
 
 
-def _hashes(folder: Path) -> dict[str, str]:
+def hashes(folder: Path) -> dict[str, str]:
     """sha256 of every file under ``folder/results``, by path relative to it."""
     res = folder / "results"
     return {
@@ -34,7 +34,7 @@ def _run(folder: Path) -> dict[str, str]:
     }
     (folder / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     snakemake(folder, "--configfile", "cfg.yaml")
-    return _hashes(folder)
+    return hashes(folder)
 
 
 @pytest.mark.slow

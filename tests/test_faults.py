@@ -8,7 +8,6 @@ files under results/ as an uninterrupted run; a second snakemake on a locked fol
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import signal
@@ -22,6 +21,7 @@ import pytest
 import torch
 import yaml
 from test_custom_workflow import custom_config, fabricate
+from test_determinism_workflow import hashes as _hashes
 from test_workflow import ROOT, snakemake
 
 from plugen import PluGeN
@@ -235,15 +235,6 @@ def _wait_for_epoch(folder: Path, proc: subprocess.Popen, epoch: int, timeout: f
         time.sleep(0.05)
     proc.kill()
     raise AssertionError(f"no '{line}' in {log}:\n{(folder / 'snakemake.out').read_text()[-3000:]}")
-
-
-def _hashes(folder: Path) -> dict[str, str]:
-    res = folder / "results"
-    return {
-        str(p.relative_to(res)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(res.rglob("*"))
-        if p.is_file()
-    }
 
 
 def _rerun(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -4,18 +4,17 @@ Nothing is trained but the plugin. Latents and labels are read by :mod:`plugen.d
 (W+ latents ``(n, L, d)`` reduced to ``(n, d)`` and broadcast back before decoding), kinds are
 inferred from the label values unless ``custom.kinds`` says otherwise. Which image tasks run
 depends on the attributes: ``generation`` and ``flip`` need a binary attribute, ``manipulation``
-two, ``gradual`` a continuous one. Without a decoder the tasks still write latents; without a
-judge only the ``probe`` table (how well the label coordinates of held-out latents predict their
-labels, and their NLL) is reported.
+two, ``gradual`` a continuous one. Without a decoder and a judge only the ``probe`` table (how
+well the label coordinates of held-out latents predict their labels, and their NLL) is reported.
 """
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from typing import Any
 
-from plugen.experiments import Config, Decoder, Experiment, Judge, register
+from plugen.experiments import Config, Decoder, Judge, register
+from plugen.experiments.user import UserFilesExperiment, file_stamp
 
 
 @lru_cache(maxsize=4)
@@ -30,12 +29,11 @@ def user_data(config: Config) -> Any:
     process and file version."""
     c = config["custom"]
     paths = (c["latents"], c["labels"])
-    stamp = tuple(os.stat(p).st_mtime_ns if os.path.exists(p) else 0 for p in paths)
     kinds = tuple(sorted(c["kinds"].items()))
-    return _user_data(*paths, kinds, c["w_plus"], config["seed"], stamp)
+    return _user_data(*paths, kinds, c["w_plus"], config["seed"], file_stamp(paths))
 
 
-class Custom(Experiment):
+class Custom(UserFilesExperiment):
     def attributes(self, config: Config) -> dict[str, str]:
         return dict(user_data(config).kinds)
 
@@ -66,12 +64,6 @@ class Custom(Experiment):
         }
         return tuple(t for t, ok in wanted.items() if ok and t in config["custom"]["tasks"]["run"])
 
-    def figure_tasks(self, config: Config) -> tuple[str, ...]:
-        return self.tasks(config) if self.decoder(config) else ()
-
-    def summary_tables(self, config: Config) -> tuple[str, ...]:
-        return ("probe", *super().summary_tables(config))
-
     def latent_settings(self, config: Config) -> dict[str, Any]:
         keys = ("latents", "labels", "kinds", "w_plus")
         return {"seed": config["seed"], "custom": {k: config["custom"][k] for k in keys}}
@@ -92,45 +84,8 @@ class Custom(Experiment):
             kinds = self.attributes(config)
         except (ValueError, FileNotFoundError) as exc:
             return [str(exc)]
-        problems = []
-        unknown = [a for a in c["classifier_outputs"] if a not in kinds]
-        if unknown:
-            problems.append(
-                f"custom.classifier_outputs: {unknown} are not label columns of "
-                f"{c['labels']} ({list(kinds)})"
-            )
-        grad = c["tasks"]["gradual"]["attribute"]
-        if grad is not None and grad not in kinds:
-            problems.append(
-                f"custom.tasks.gradual.attribute: {grad!r} is not a label column of "
-                f"{c['labels']} ({list(kinds)})"
-            )
-        if c["classifier"] and not c["decoder"]:
-            problems.append("custom.classifier needs custom.decoder (it judges images)")
-        if problems or not c["decoder"]:
-            return problems
-        return check_models(self.decoder(config), self.judge(config), len(user_data(config).z[0]))
-
-
-def check_models(decoder: Decoder, judge: Judge | None, latent_dim: int) -> list[str]:
-    """Run one latent through the user's decoder (and its image through the judge): a module
-    with the wrong output shape fails here, before any job."""
-    from plugen.backbones.torchscript import ScriptedDecoder, ScriptedJudge
-
-    try:
-        dec = ScriptedDecoder(decoder.path, layers=decoder.layers, image_range=decoder.image_range)
-        images = dec.check(latent_dim)
-        if judge is not None:
-            kinds = dict.fromkeys(judge.outputs, "binary")
-            ScriptedJudge(
-                judge.path, list(judge.outputs), kinds, image_range=judge.image_range
-            ).check(images)
-    except Exception as exc:  # noqa: BLE001 - the user's modules may raise anything
-        first = str(exc).splitlines()[0] if str(exc).strip() else ""
-        return [
-            first if isinstance(exc, (ValueError, OSError)) else f"{type(exc).__name__}: {first}"
-        ]
-    return []
+        where = f"label columns of {c['labels']}"
+        return self.model_problems(config, kinds, where, len(user_data(config).z[0]))
 
 
 SPEC = register(Custom("custom", latents="user"))

@@ -6,11 +6,11 @@ test split. Without a generator the experiment trains and reports the probe tabl
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from typing import Any
 
-from plugen.experiments import Config, Decoder, Experiment, Judge, register
+from plugen.experiments import Config, Decoder, Judge, register
+from plugen.experiments.user import UserFilesExperiment, file_stamp
 
 
 @lru_cache(maxsize=2)
@@ -31,12 +31,14 @@ def _read(latents: str, attributes: str, thresholds: tuple, n_test: int, stamp: 
     return frame, np.ascontiguousarray(reduce_w_plus(w, "first")), layers
 
 
-class StyleGANFFHQ(Experiment):
+class StyleGANFFHQ(UserFilesExperiment):
+    decoder_key = "generator"
+
     def _data(self, config: Config) -> tuple[Any, Any, int | None]:
         d = config["stylegan_ffhq"]["data"]
         paths = (d["latents"], d["attributes"])
-        stamp = tuple(os.stat(p).st_mtime_ns if os.path.exists(p) else 0 for p in paths)
-        return _read(*paths, tuple(sorted(d["thresholds"].items())), d["n_test"], stamp)
+        thresholds = tuple(sorted(d["thresholds"].items()))
+        return _read(*paths, thresholds, d["n_test"], file_stamp(paths))
 
     def attributes(self, config: Config) -> dict[str, str]:
         from plugen.data.styleflow import BINARY, CONTINUOUS
@@ -60,12 +62,6 @@ class StyleGANFFHQ(Experiment):
     def tasks(self, config: Config) -> tuple[str, ...]:
         return ("flip", "gradual")
 
-    def figure_tasks(self, config: Config) -> tuple[str, ...]:
-        return self.tasks(config) if self.decoder(config) else ()
-
-    def summary_tables(self, config: Config) -> tuple[str, ...]:
-        return ("probe", *super().summary_tables(config))
-
     def latent_settings(self, config: Config) -> dict[str, Any]:
         return {"seed": config["seed"], "stylegan_ffhq": {"data": config["stylegan_ffhq"]["data"]}}
 
@@ -86,30 +82,11 @@ class StyleGANFFHQ(Experiment):
                 for k in missing
             ]
         try:
-            _, z, layers = self._data(config)
+            z = self._data(config)[1]
         except (ValueError, FileNotFoundError) as exc:
             return [str(exc)]
         kinds = self.attributes(config)
-        problems = [
-            f"stylegan_ffhq.classifier_outputs: {a!r} is not a Table 1 attribute ({list(kinds)})"
-            for a in c["classifier_outputs"]
-            if a not in kinds
-        ]
-        grad = c["tasks"]["gradual"]["attribute"]
-        if grad is not None and grad not in kinds:
-            problems.append(
-                f"stylegan_ffhq.tasks.gradual.attribute: {grad!r} is not a Table 1 attribute "
-                f"({list(kinds)})"
-            )
-        if c["classifier"] and not c["generator"]:
-            problems.append(
-                "stylegan_ffhq.classifier needs stylegan_ffhq.generator (it judges images)"
-            )
-        if problems or not c["generator"]:
-            return problems
-        from plugen.experiments.custom import check_models
-
-        return check_models(self.decoder(config), self.judge(config), z.shape[1])
+        return self.model_problems(config, kinds, "Table 1 attributes", z.shape[1])
 
 
 SPEC = register(StyleGANFFHQ("stylegan_ffhq", latents="user", reference="stylegan_ffhq"))

@@ -1,0 +1,78 @@
+"""What the experiments on the user's own files share (``custom``, ``stylegan_ffhq``): figures
+and summary tables that follow the decoder and judge they were given, and the checks of those
+files and models before any job."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from plugen.experiments import Config, Decoder, Experiment, Judge
+
+
+def file_stamp(paths: Sequence[str]) -> tuple[int, ...]:
+    """Modification times of ``paths`` (0 for a missing one): a cache key that changes when the
+    user replaces a file."""
+    return tuple(os.stat(p).st_mtime_ns if os.path.exists(p) else 0 for p in paths)
+
+
+class UserFilesExperiment(Experiment):
+    """An experiment whose latents, labels, decoder and judge come from the user's files.
+
+    decoder_key: the config key naming the decoder file (``decoder``, or ``generator``);
+    ``<name>.classifier``, ``<name>.classifier_outputs`` and ``<name>.tasks.gradual`` as in
+    ``custom``. The probe table is always reported; figures need a decoder.
+    """
+
+    decoder_key = "decoder"
+
+    def figure_tasks(self, config: Config) -> tuple[str, ...]:
+        return self.tasks(config) if self.decoder(config) else ()
+
+    def summary_tables(self, config: Config) -> tuple[str, ...]:
+        return ("probe", *super().summary_tables(config))
+
+    def model_problems(
+        self, config: Config, kinds: dict[str, str], where: str, latent_dim: int
+    ) -> list[str]:
+        """The judge's outputs and the gradual attribute must be among ``kinds`` (``where``
+        says where those come from), a judge needs a decoder, and the decoder (and judge) must
+        map one latent of width ``latent_dim`` to images (and the right number of outputs)."""
+        c, name, dec = config[self.name], self.name, self.decoder_key
+        problems = []
+        unknown = [a for a in c["classifier_outputs"] if a not in kinds]
+        if unknown:
+            problems.append(
+                f"{name}.classifier_outputs: {unknown} are not among the {where} ({list(kinds)})"
+            )
+        grad = c["tasks"]["gradual"]["attribute"]
+        if grad is not None and grad not in kinds:
+            problems.append(
+                f"{name}.tasks.gradual.attribute: {grad!r} is not among the {where} ({list(kinds)})"
+            )
+        if c["classifier"] and not c[dec]:
+            problems.append(f"{name}.classifier needs {name}.{dec} (it judges images)")
+        if problems or not c[dec]:
+            return problems
+        return check_models(self.decoder(config), self.judge(config), latent_dim)
+
+
+def check_models(decoder: Decoder, judge: Judge | None, latent_dim: int) -> list[str]:
+    """Run one latent through the user's decoder (and its image through the judge): a module
+    with the wrong output shape fails here, before any job."""
+    from plugen.backbones.torchscript import ScriptedDecoder, ScriptedJudge
+
+    try:
+        dec = ScriptedDecoder(decoder.path, layers=decoder.layers, image_range=decoder.image_range)
+        images = dec.check(latent_dim)
+        if judge is not None:
+            kinds = dict.fromkeys(judge.outputs, "binary")
+            ScriptedJudge(
+                judge.path, list(judge.outputs), kinds, image_range=judge.image_range
+            ).check(images)
+    except Exception as exc:  # noqa: BLE001 - the user's modules may raise anything
+        first = str(exc).splitlines()[0] if str(exc).strip() else ""
+        return [
+            first if isinstance(exc, (ValueError, OSError)) else f"{type(exc).__name__}: {first}"
+        ]
+    return []
