@@ -62,6 +62,7 @@ class TrainConfig:
     patience: int | None = 10
     min_delta: float = 1e-4
     lr_schedule: str = "plateau"  # "plateau" | "cosine" | "none"
+    epoch_examples: int | None = None  # examples drawn per epoch (None: every example)
     seed: int = 0
     progress: bool = True
     checkpoint: str | None = None  # resumable training state (see train); not a hyper-parameter
@@ -73,6 +74,8 @@ class TrainConfig:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
         if not 0.0 <= self.val_fraction < 1.0:
             raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
+        if self.epoch_examples is not None and self.epoch_examples < 1:
+            raise ValueError(f"epoch_examples must be >= 1, got {self.epoch_examples}")
         if self.lr_schedule not in ("plateau", "cosine", "none"):
             raise ValueError(
                 f"lr_schedule must be 'plateau', 'cosine' or 'none', got {self.lr_schedule!r}"
@@ -187,11 +190,14 @@ def batches(
     batch_size: int,
     generator: torch.Generator | None = None,
     device: torch.device | str = "cpu",
+    limit: int | None = None,
 ) -> Iterator[tuple[Tensor, ...]]:
-    """Yield mini-batches of the aligned tensors ``data`` (shuffled when a generator is given)."""
+    """Yield mini-batches of the aligned tensors ``data`` (shuffled when a generator is given),
+    covering the first ``limit`` examples of the order (all when None)."""
     n = len(data[0])
     order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
-    for start in range(0, n, batch_size):
+    order = order[:limit]
+    for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         yield tuple(t[idx].to(device, non_blocking=True) for t in data)
 
@@ -235,7 +241,8 @@ class History:
         return len(self.rows)
 
 
-def _progress(iterable, total: int, enabled: bool, desc: str):
+def progress(iterable, total: int, enabled: bool, desc: str):
+    """``iterable`` behind a tqdm bar (every 2 s) when ``enabled`` and tqdm is installed."""
     if not enabled:
         return iterable
     try:
@@ -334,14 +341,15 @@ def train(
             restore_random_state(state["random"], gen)
             start_epoch = state["epoch"] + 1
             stopped = cfg.patience is not None and bad_epochs >= cfg.patience
-    n_batches = math.ceil(len(data[0]) / cfg.batch_size)
+    per_epoch = min(len(data[0]), cfg.epoch_examples or len(data[0]))
+    n_batches = math.ceil(per_epoch / cfg.batch_size)
     for epoch in range(start_epoch, start_epoch if stopped else cfg.epochs):
         t0 = time.perf_counter()
         module.train()
         sums: dict[str, float] = {}
         seen = 0
-        for batch in _progress(
-            batches(data, cfg.batch_size, gen, device),
+        for batch in progress(
+            batches(data, cfg.batch_size, gen, device, per_epoch),
             n_batches,
             cfg.progress,
             f"{history.name} epoch {epoch + 1}/{cfg.epochs}",

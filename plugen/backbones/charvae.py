@@ -84,25 +84,34 @@ class Vocabulary:
         except selfies.DecoderError:
             return ""
 
-    def tokenize(self, smiles: str) -> list[str]:
-        """SMILES -> tokens of the model's representation (``Cl``, ``[nH]``, ``[=O]`` ...)."""
+    def tokenize(self, smiles: str, converted: bool = False) -> list[str]:
+        """SMILES (or, ``converted``, the model's string) -> tokens of the model's
+        representation (``Cl``, ``[nH]``, ``[=O]`` ...)."""
         pattern = _SMILES_TOKENS if self.representation == "smiles" else _SELFIES_TOKENS
-        return pattern.findall(self.to_text(smiles))
+        return pattern.findall(smiles if converted else self.to_text(smiles))
 
     @classmethod
-    def build(cls, smiles: Sequence[str], representation: str = "smiles") -> Vocabulary:
-        """Vocabulary of every token in ``smiles`` (sorted by frequency, then name)."""
+    def build(
+        cls, smiles: Sequence[str], representation: str = "smiles", converted: bool = False
+    ) -> Vocabulary:
+        """Vocabulary of every token in ``smiles`` (sorted by frequency, then name);
+        ``converted``: the strings are already in ``representation``."""
         probe = cls(SPECIALS, representation)
-        counts = Counter(t for s in smiles for t in probe.tokenize(s))
+        counts = Counter(t for s in smiles for t in probe.tokenize(s, converted))
         return cls([*SPECIALS, *sorted(counts, key=lambda t: (-counts[t], t))], representation)
 
-    def encode(self, smiles: Sequence[str], length: int | None = None) -> Tensor:
-        """SMILES -> ids ``(n, L)`` int64: tokens, ``<eos>``, ``<pad>`` up to L.
+    def encode(
+        self, smiles: Sequence[str], length: int | None = None, converted: bool = False
+    ) -> Tensor:
+        """SMILES (``converted``: the model's strings) -> ids ``(n, L)`` int64: tokens,
+        ``<eos>``, ``<pad>`` up to L.
 
         L = ``length`` or the longest sequence + 1. Unknown tokens become ``<unk>`` (logged);
         raises ValueError when a string needs more than ``length`` positions.
         """
-        seqs = [[self.index.get(t, UNK) for t in self.tokenize(s)] + [EOS] for s in smiles]
+        seqs = [
+            [self.index.get(t, UNK) for t in self.tokenize(s, converted)] + [EOS] for s in smiles
+        ]
         longest = max((len(q) for q in seqs), default=1)
         length = length or longest
         if longest > length:
@@ -319,11 +328,37 @@ def fit_charvae(
         list(smiles) + list(val_smiles or []), kwargs.get("representation", "smiles")
     )
     ids = vocab.encode(smiles)
+    val = None if val_smiles is None else vocab.encode(val_smiles)
+    return fit_charvae_ids(
+        vocab, ids, val, cfg, kwargs, device, kl_anneal_epochs=kl_anneal_epochs, history=history
+    )
+
+
+def fit_charvae_ids(
+    vocab: Vocabulary,
+    ids: Tensor,
+    val_ids: Tensor | None,
+    cfg: TrainConfig,
+    model_kwargs: dict | None = None,
+    device: torch.device | str = "cpu",
+    *,
+    kl_anneal_epochs: float = 1.0,
+    history: History | None = None,
+) -> tuple[CharVAE, History]:
+    """:func:`fit_charvae` on token ids ``(n, L)`` already encoded with ``vocab``.
+
+    The KL weight anneals over ``kl_anneal_epochs`` epochs of ``cfg.epoch_examples`` (or all
+    training) examples. ``val_ids`` None: a ``cfg.val_fraction`` split of ``ids``.
+    """
+    kwargs = dict(model_kwargs or {})
+    kwargs.setdefault("representation", vocab.representation)
     kwargs.setdefault("max_len", ids.shape[1] - 1)
     seed_everything(cfg.seed)  # the initial weights depend on the seed too
     model = CharVAE(vocab, CharVAEConfig(**kwargs))
-    val = None if val_smiles is None else [vocab.encode(val_smiles)]
-    n_train = len(ids) if val is not None else len(ids) - int(round(len(ids) * cfg.val_fraction))
+    n_train = (
+        len(ids) if val_ids is not None else len(ids) - int(round(len(ids) * cfg.val_fraction))
+    )
+    n_train = min(n_train, cfg.epoch_examples or n_train)
     steps = math.ceil(kl_anneal_epochs * math.ceil(n_train / cfg.batch_size))
     log.info("CharVAE: %d tokens in vocabulary, max_len %d", len(vocab), model.config.max_len)
     history = train(
@@ -331,7 +366,7 @@ def fit_charvae(
         CharVAELoss(steps),
         [ids],
         cfg,
-        val_data=val,
+        val_data=None if val_ids is None else [val_ids],
         device=device,
         history=history if history is not None else History("charvae", log),
     )
