@@ -187,3 +187,11 @@ def epoch_cap(exp, method):
         return config[exp]["flow"]["train"]["epochs"]
     section = config[exp]["baselines"][method]
     return section["train"]["epochs"] if "train" in section else None
+
+
+# ---- molecules
+def charvae_model(wc):
+    """The CharVAE the molecules rules load: a pretrained file, or the one the run trains."""
+    return spec("molecules").backbone_file(config) or out(
+        "molecules", "models", "charvae.pt"
+    )

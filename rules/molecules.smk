@@ -1,6 +1,7 @@
 # molecules: RDKit-labelled SMILES, CharVAE backbone, continuous-label PluGeN (Figures 7-8).
 #   molecules_fetch (MOSES csv out of the molsets wheel, unless data.csv names a user csv)
-#   -> molecules_dataset -> molecules_train_charvae -> molecules_latents -> train_flow
+#   -> molecules_dataset -> [molecules_train_charvae when backbone.train, else the pretrained
+#   backbone.checkpoint] -> molecules_latents -> train_flow
 #   -> molecules_generate -> molecules_evaluate, molecules_fcd; molecules_lead; molecules_figures
 M = "molecules"
 MC = config[M]
@@ -83,7 +84,7 @@ rule molecules_train_charvae:
 rule molecules_latents:
     input:
         table=rules.molecules_dataset.output.table,
-        charvae=rules.molecules_train_charvae.output.model,
+        charvae=charvae_model,
         lib=lib("backbones/charvae.py", "evaluate/chem.py", "molecules_tasks.py"),
     output:
         latents=out(M, "latents.parquet"),
@@ -100,6 +101,7 @@ rule molecules_latents:
         runtime=per_attempt(15),
         gpu=1,
     params:
+        backbone="trained in the run" if MC["backbone"]["train"] else "pretrained",
         n_eval=MC["charvae"]["n_eval"],
         labels=MC["plugin_labels"],
         seed=config["seed"],
@@ -111,7 +113,7 @@ rule molecules_latents:
 rule molecules_generate:
     input:
         plugin=out(M, "models", "plugin.pt"),
-        charvae=rules.molecules_train_charvae.output.model,
+        charvae=charvae_model,
         lib=lib("molecules_tasks.py", "model.py", "tasks.py", "backbones/charvae.py"),
     output:
         table=out(M, "samples", "generation.parquet"),
@@ -183,7 +185,7 @@ rule molecules_fcd:
 rule molecules_lead:
     input:
         plugin=out(M, "models", "plugin.pt"),
-        charvae=rules.molecules_train_charvae.output.model,
+        charvae=charvae_model,
         table=rules.molecules_dataset.output.table,
         lib=lib(
             "molecules_tasks.py",

@@ -60,7 +60,9 @@ def test_errors_name_the_key(config, message):
 
 
 @pytest.mark.parametrize(
-    "path", sorted((ROOT / "config").rglob("*.yaml")) + [ROOT / "tests/data/tiny.yaml"]
+    "path",  # workflow configs (config/pretrain holds backbone recipes, checked on their own)
+    sorted(p for p in (ROOT / "config").rglob("*.yaml") if "pretrain" not in p.parts)
+    + [ROOT / "tests/data/tiny.yaml"],
 )
 def test_shipped_configs_are_valid(path):
     user_files = {  # paper configs that read the user's files: valid but for those files

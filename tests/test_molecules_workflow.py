@@ -29,6 +29,7 @@ TINY = {
     "experiments": ["molecules"],
     "molecules": {
         "data": {"csv": "tiny_molecules.csv", "n_molecules": None, "max_length": 40},
+        "backbone": {"train": True},  # retrained on the tiny set
         "charvae": {
             "embed_dim": 8,
             "hidden_dim": 24,
@@ -76,6 +77,7 @@ def test_tiny_molecules_run_writes_every_table(run):
     # default: PluGeN learns the properties of the decoded molecules; the data's are kept
     assert np.allclose(lat["data_logP"], data["logP"])
     vae, _ = io.read_table(res / "metrics" / "charvae.parquet", io.METRICS)
+    assert vae.loc[0, "backbone"] == "trained in the run"
     assert vae.loc[0, "labels"] == "decoded" and 0 <= vae.loc[0, "decoded_validity"] <= 1
     gen, zg = io.read_table(res / "samples" / "generation.parquet", io.SAMPLES)
     assert gen["group"].nunique() == 10 and len(gen) == 60 and zg.shape == (60, 8)
@@ -100,3 +102,26 @@ def test_noop_rerun_schedules_nothing(run):
     cmd += ["--cores", "2", "--configfile", "tiny.yaml", "-n"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=run)
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_a_pretrained_backbone_by_path_replaces_training_and_is_hash_checked(run):
+    from plugen.digest import file_sha256
+
+    model = run / "results" / "molecules" / "models" / "charvae.pt"
+    pretrained = run / "my_charvae.pt"
+    pretrained.write_bytes(model.read_bytes())
+    given = {"checkpoint": str(pretrained), "sha256": file_sha256(pretrained)}
+    config = {**TINY, "molecules": {**TINY["molecules"], "backbone": given}}
+    (run / "pretrained.yaml").write_text(yaml.safe_dump(config))
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(run)]
+    cmd += ["--cores", "1", "--configfile", "pretrained.yaml", "-n", "--forceall"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=run)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "molecules_train_charvae" not in proc.stdout and "molecules_latents" in proc.stdout
+    pretrained.write_bytes(model.read_bytes()[:-10] + b"tampered!!")
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=run)
+    assert proc.returncode != 0
+    said = proc.stdout + proc.stderr
+    assert f"molecules.backbone.checkpoint: {pretrained} has sha256" in said
+    assert "Traceback" not in said

@@ -8,7 +8,6 @@ that is dropped (unparsable, too long, duplicate) is counted in a :class:`Labeli
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import logging
 import multiprocessing
@@ -25,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from plugen.atomic import atomic_write_bytes
+from plugen.digest import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +36,6 @@ _SMILES_COLUMNS = ("SMILES", "smiles", "Smiles")
 
 
 # --------------------------------------------------------------------------- MOSES download
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def fetch_moses_csv(
     dest_csv: str | Path, wheel_dir: str | Path, meta: str | Path | dict | None = None
 ) -> Path:
@@ -64,7 +56,7 @@ def fetch_moses_csv(
         meta = json.loads(meta_path.read_text())
     wheel_dir, dest_csv = Path(wheel_dir), Path(dest_csv)
     wheel = wheel_dir / meta["filename"]
-    if not (wheel.exists() and _sha256(wheel) == meta["sha256"]):
+    if not (wheel.exists() and file_sha256(wheel) == meta["sha256"]):
         wheel_dir.mkdir(parents=True, exist_ok=True)
         spec = f"{meta['package']}=={meta['version']}"
         cmd = [sys.executable, "-m", "pip", "download", "--no-deps", spec, "-d", str(wheel_dir)]
@@ -75,7 +67,7 @@ def fetch_moses_csv(
                 f"could not download {spec} from PyPI (exit {proc.returncode}); without network, "
                 f"put {meta['filename']} into {wheel_dir} by hand.\n{proc.stderr[-2000:]}"
             )
-        actual = _sha256(wheel)
+        actual = file_sha256(wheel)
         if actual != meta["sha256"]:
             raise ValueError(
                 f"{wheel}: sha256 is {actual}, expected {meta['sha256']} (moses_wheel.json); "

@@ -4,7 +4,20 @@ Figures 7-8). Its generation, scoring and lead-optimization rules are its own
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from plugen.experiments import Config, Experiment, register
+
+SHIPPED_CHARVAE = Path(__file__).resolve().parents[1] / "weights" / "charvae_moses.pt"
+
+
+def shipped_sha256() -> str | None:
+    """The shipped CharVAE's sha256 from ``plugen/weights/charvae_moses.json`` (None when the
+    file is absent)."""
+    import json
+
+    meta = SHIPPED_CHARVAE.with_suffix(".json")
+    return json.loads(meta.read_text())["sha256"] if meta.exists() else None
 
 
 class Molecules(Experiment):
@@ -12,6 +25,20 @@ class Molecules(Experiment):
         from plugen.data.molecules import LABELS
 
         return dict(LABELS)
+
+    def backbone_file(self, config: Config) -> str | None:
+        """The CharVAE file the run loads (None when it trains its own)."""
+        backbone = config["molecules"]["backbone"]
+        if backbone["train"]:
+            return None
+        return backbone["checkpoint"] or str(SHIPPED_CHARVAE)
+
+    def backbone_sha256(self, config: Config) -> str | None:
+        """The sha256 the loaded CharVAE must have (None: not checked)."""
+        backbone = config["molecules"]["backbone"]
+        if backbone["sha256"]:
+            return backbone["sha256"]
+        return None if backbone["checkpoint"] else shipped_sha256()
 
     def summary_tables(self, config: Config) -> tuple[str, ...]:
         return ("labeling_report", "charvae", "generation", "fcd", "lead_optimization")
@@ -29,7 +56,32 @@ class Molecules(Experiment):
             )
         if data["csv"] and not os.path.isfile(data["csv"]):
             problems.append(f"molecules.data.csv: {data['csv']}: no such file")
-        return problems
+        return problems + self._backbone_problems(config)
+
+    def _backbone_problems(self, config: Config) -> list[str]:
+        from plugen.digest import check_sha256
+
+        path = self.backbone_file(config)
+        if path is None:
+            return []
+        key = "molecules.backbone.checkpoint"
+        if not Path(path).is_file():
+            hint = (
+                ""
+                if config["molecules"]["backbone"]["checkpoint"]
+                else (
+                    " (the shipped backbone is missing: restore it with git, or set "
+                    "molecules.backbone.train: true)"
+                )
+            )
+            return [f"{key}: {path}: no such file{hint}"]
+        expected = self.backbone_sha256(config)
+        if expected:
+            try:
+                check_sha256(path, expected, key)
+            except ValueError as exc:
+                return [str(exc)]
+        return []
 
 
 SPEC = register(

@@ -16,7 +16,8 @@ vae = CharVAE.load(sm.input.charvae, device)
 df, _ = io.read_table(sm.input.table, io.DATASET)
 z = vae.encode_smiles(df["smiles"].tolist())
 dec = decoded_labels(vae.decode_latents, z, processes=sm.threads)
-row = {"representation": vae.config.representation, "labels": sm.params.labels}
+row = {"backbone": sm.params.backbone, "representation": vae.config.representation}
+row["labels"] = sm.params.labels
 row["decoded_validity"] = float(dec["valid"].mean())
 for p in PROPERTIES:
     ok = dec["valid"].to_numpy()
