@@ -66,8 +66,6 @@ rule molecules_train_charvae:
         bench(M, "train_charvae")
     conda:
         "../environment.yml"
-    # two threads: 1.34x faster steps than one (0.73 vs 0.97 s, batch 128); with one, the
-    # two-thread jobs could not start beside it and the second core sat idle for ~8 minutes
     threads: 2
     resources:
         mem_mb=per_attempt(3000),
