@@ -49,9 +49,9 @@ STATE_VERSION = 1
 class GANConfig:
     """Architecture and training hyper-parameters of :class:`DCGAN` (round-trips to JSON).
 
-    Defaults (about 2 min on 12k 32x32 images, 2 CPU cores): logistic non-saturating loss, a discriminator without normalization plus a minibatch-std feature and
-    a lazy R1 penalty (``r1_gamma`` every ``r1_every`` steps), Adam(lr, (beta1, beta2)) for
-    both nets.
+    Defaults (about 2 min on 12k 32x32 images, 2 CPU cores): logistic non-saturating loss, a
+    discriminator without normalization plus a minibatch-std feature and a lazy R1 penalty
+    (``r1_gamma`` every ``r1_every`` steps), Adam(lr, (beta1, beta2)) for both nets.
     loss: ``"nonsaturating"`` or ``"hinge"``; d_norm: ``"none"``, ``"spectral"`` or ``"batch"``.
     ema_decay: exponential moving average of the generator weights used for decoding (0
     disables it); after training the generator's batch-norm statistics are re-estimated on
