@@ -1,9 +1,10 @@
-"""Train the external attribute classifier on its own crossed rendering; test it."""
+"""Train an image experiment's judge (the external attribute classifier) on the train rows of its
+training table (the shapes classifier's own crossed rendering, all train; CelebA's train split);
+score it on the data set's held-out test split."""
 
 from pathlib import Path
 
 from plugen import io
-from plugen.data.shapes import ATTRIBUTES
 from plugen.evaluate.classifier import evaluate_classifier, fit_classifier
 from plugen.runtime import setup_job
 from plugen.train import History, TrainConfig
@@ -11,6 +12,7 @@ from plugen.train import History, TrainConfig
 sm = snakemake  # noqa: F821
 log, device = setup_job(sm)
 df, _ = io.read_table(sm.input.clf_table, io.DATASET)
+df = df[df["split"] == "train"]
 images = io.read_images(df["image_path"], Path(sm.input.clf_table).parent)
 t = sm.params.cfg["train"]
 cfg = TrainConfig(
@@ -21,13 +23,14 @@ cfg = TrainConfig(
     val_fraction=t["val_fraction"],
     seed=sm.params.seed,
 )
+arch = {k: sm.params.cfg[k] for k in ("widths", "feature_dim") if k in sm.params.cfg}
 clf, hist = fit_classifier(
     images,
     df,
-    ATTRIBUTES,
+    dict(sm.params.kinds),
     cfg,
     device,
-    clf_kwargs={"widths": sm.params.cfg["widths"]},
+    clf_kwargs=arch,
     history=History("classifier", log),
 )
 clf.save(sm.output.model)
