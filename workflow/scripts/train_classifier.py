@@ -2,6 +2,7 @@
 training table (the shapes classifier's own crossed rendering, all train; CelebA's train split);
 score it on the data set's held-out test split."""
 
+import sys
 from pathlib import Path
 
 from plugen import io
@@ -23,11 +24,14 @@ cfg = TrainConfig(
     val_fraction=t["val_fraction"],
     seed=sm.params.seed,
 )
+# interned names: equal strings are one object, so the checkpoint's pickle is the same bytes
+# whether the kinds came from a module's constants or through Snakemake's params
+kinds = {sys.intern(str(a)): sys.intern(str(k)) for a, k in sm.params.kinds.items()}
 arch = {k: sm.params.cfg[k] for k in ("widths", "feature_dim") if k in sm.params.cfg}
 clf, hist = fit_classifier(
     images,
     df,
-    dict(sm.params.kinds),
+    kinds,
     cfg,
     device,
     clf_kwargs=arch,
