@@ -18,6 +18,7 @@ include: "rules/baselines.smk"
 include: "rules/shapes.smk"
 include: "rules/shapes_vae.smk"
 include: "rules/shapes_gan.smk"
+include: "rules/celeba.smk"
 include: "rules/molecules.smk"
 include: "rules/report.smk"
 

@@ -298,16 +298,35 @@ def write_images(images: np.ndarray, directory: str | Path, names: Sequence[str]
 
 
 def read_images(paths: Sequence[str], root: str | Path) -> np.ndarray:
-    """Load PNGs (paths relative to ``root``, the table's folder) as uint8 ``(n, H, W, 3)``."""
+    """Load images listed in a table as uint8 ``(n, H, W, 3)``, in the order of ``paths``.
+
+    ``paths`` are relative to ``root`` (the table's folder) and each is a PNG file or a row of a
+    uint8 ``.npy`` shard ``(k, H, W, 3)`` written as ``"images/shard_000.npy#123"`` (a shard is
+    opened once, memory-mapped). Raises ``FileNotFoundError`` naming a missing file and
+    ``ValueError`` for a ``#`` path that is not ``file.npy#index`` or whose index is past the
+    shard's length.
+    """
     from PIL import Image
 
     root = Path(root)
+    shards: dict[Path, np.ndarray] = {}
     out = []
     for p in paths:
-        f = root / p
-        if not f.exists():
-            raise FileNotFoundError(f"{f}: image listed in the table is missing")
-        out.append(np.asarray(Image.open(f).convert("RGB")))
+        name, sep, idx = str(p).rpartition("#")
+        f = root / (name if sep else str(p))
+        if sep and (not name.endswith(".npy") or not idx.isdigit()):
+            raise ValueError(f"image_path {p!r}: expected 'shard_NNN.npy#index'")
+        if not f.is_file():
+            what = "image shard" if sep else "image"
+            raise FileNotFoundError(f"{f}: {what} listed in the table is missing")
+        if not sep:
+            out.append(np.asarray(Image.open(f).convert("RGB")))
+            continue
+        if f not in shards:
+            shards[f] = np.load(f, mmap_mode="r")
+        if int(idx) >= len(shards[f]):
+            raise ValueError(f"{f}: has {len(shards[f])} images, table asks for #{idx}")
+        out.append(np.asarray(shards[f][int(idx)]))
     if not out:
         return np.zeros((0, 0, 0, 3), dtype=np.uint8)
-    return np.stack(out)
+    return np.stack(out).astype(np.uint8, copy=False)

@@ -189,6 +189,121 @@ def epoch_cap(exp, method):
     return section["train"]["epochs"] if "train" in section else None
 
 
+# ---- image data sets, VAEs and judges trained in the DAG (rules/shapes*.smk, rules/celeba.smk)
+# experiment (or the shared "shapes" section) -> the section whose data/dataset.parquet it reads
+DATA_OF = {"shapes": "shapes", "shapes_vae": "shapes", "celeba_vae": "celeba_vae"}
+# experiments whose VAE the DAG trains -> the config section of that VAE; celeba_vae's only
+# without a backbone.checkpoint (then its latents come from the user's encoder)
+VAE_SECTION = {"shapes_vae": ("shapes_vae", "vae")}
+if not config["celeba_vae"]["backbone"]["checkpoint"]:
+    VAE_SECTION["celeba_vae"] = ("celeba_vae", "backbone")
+VAE_EXPS = "|".join(VAE_SECTION)
+# judges trained in the DAG beside the shapes classifier (celeba_vae's, unless a path is given)
+JUDGE_EXPS = "|".join(
+    ["celeba_vae"] if not config["celeba_vae"]["judge"]["path"] else ["^$"]
+)
+
+
+def dataset_table(exp):
+    """results/<section>/data/dataset.parquet of an image experiment (or "shapes")."""
+    return out(DATA_OF[exp], "data", "dataset.parquet")
+
+
+def dataset_images(exp):
+    return out(DATA_OF[exp], "data", "images")
+
+
+def vae_config(exp):
+    section, key = VAE_SECTION[exp]
+    return config[section][key]
+
+
+def n_images(exp, splits):
+    """How many images of ``splits`` an experiment's data set holds (for memory sizing):
+    the shapes counts, CelebA's standard ranges (or data.limit)."""
+    if DATA_OF[exp] == "shapes":
+        return sum(config["shapes"]["data"][f"n_{s}"] for s in splits)
+    ranges = {"train": 162770, "val": 19867, "test": 19962, "pretrain": 0}
+    limit = config["celeba_vae"]["data"]["limit"]
+    total = sum(ranges[s] for s in splits)
+    return total if limit is None else min(total, limit)
+
+
+def image_pixels(exp, splits):
+    """Image pixels (count x side^2) of ``splits`` of an experiment's data set."""
+    size = config[DATA_OF[exp]]["data"]["size"]
+    return n_images(exp, splits) * size**2
+
+
+def judge_of(wc):
+    """The section a train_classifier job serves: {exp}, or "shapes" (its fixed-path rule)."""
+    return wc.exp if "exp" in wc.keys() else "shapes"
+
+
+def judge_config(wc):
+    """The judge's architecture and training section."""
+    s = judge_of(wc)
+    return config["shapes"]["classifier"] if s == "shapes" else config[s]["judge"]
+
+
+def judge_kinds(wc):
+    """Attribute -> kind of the judge a train_classifier job trains."""
+    s = judge_of(wc)
+    if s == "shapes":
+        from plugen.data.shapes import ATTRIBUTES
+
+        return dict(ATTRIBUTES)
+    return spec(s).attributes(config)
+
+
+def judge_data(wc):
+    """The judge's training table (the shapes classifier's own crossed rendering; else the data
+    set, whose train split it learns) and the data set whose test split scores it."""
+    s = judge_of(wc)
+    own = s == "shapes"
+    return {
+        "clf_table": out(s, "data", "classifier_set.parquet" if own else "dataset.parquet"),
+        "clf_images": out(s, "data", "clf_images" if own else "images"),
+        "table": dataset_table(s),
+        "images": dataset_images(s),
+    }
+
+
+# image experiments whose latents extract_latents encodes from their data set
+ENCODED_EXPS = "|".join(
+    n
+    for n in experiments.names()
+    if experiments.get(n).latents == "encoded"
+    and experiments.get(n).payload == "image"
+)
+
+
+def vae_splits(exp):
+    """The splits a VAE trains on (train_vae.py): pretrain (shapes) or train, and val."""
+    return ["pretrain" if DATA_OF[exp] == "shapes" else "train", "val"]
+
+
+def user_encoder(exp):
+    """The user's TorchScript encoder section ({path, image_range}), or None."""
+    ckpt = config[exp].get("backbone", {}).get("checkpoint") if exp == "celeba_vae" else None
+    return {"path": ckpt["encoder"], "image_range": ckpt["image_range"]} if ckpt else None
+
+
+def encoder_file(wc):
+    """The VAE extract_latents encodes with: the one trained in the DAG, or the user's."""
+    user = user_encoder(wc.exp)
+    return user["path"] if user else out(wc.exp, "models", "vae.pt")
+
+
+def encoder_spec(wc):
+    return user_encoder(wc.exp)
+
+
+def labels_per_image(wc):
+    """k known labels per train/val image (the authors' semi-supervised CelebA), or None."""
+    return config["celeba_vae"]["data"]["labels_per_image"] if wc.exp == "celeba_vae" else None
+
+
 # ---- molecules
 def charvae_model(wc):
     """The CharVAE the molecules rules load: a pretrained file, or the one the run trains."""

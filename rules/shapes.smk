@@ -1,4 +1,5 @@
-# Procedural shapes and their external classifier, shared by shapes_vae and shapes_gan.
+# Procedural shapes and their external classifier, shared by shapes_vae and shapes_gan. The
+# classifier rule also trains the judge of any image experiment in JUDGE_EXPS (celeba_vae).
 SH = "shapes"
 SHC = config["shapes"]
 # uint8 pixels of every rendered image (all splits + the classifier's set), for memory sizing
@@ -7,6 +8,14 @@ SH_PIXELS_MB = (
     * SHC["data"]["size"] ** 2
     * 3
 ) // 1_000_000
+
+
+def judge_pixels_mb(wc):
+    """uint8 megabytes of the images a train_classifier job holds."""
+    s = judge_of(wc)
+    if s == SH:
+        return SH_PIXELS_MB
+    return image_pixels(s, ["train", "test"]) * 3 // 1_000_000
 
 
 rule shapes_dataset:
@@ -32,12 +41,12 @@ rule shapes_dataset:
         "../workflow/scripts/shapes_dataset.py"
 
 
+# The judge: trained on its training table's train rows, scored on the data set's test split.
+# This rule is the shapes classifier (fixed paths: shapes_gan reads rules.train_classifier);
+# train_judge below is the same rule for {exp}.
 rule train_classifier:
     input:
-        clf_table=rules.shapes_dataset.output.clf_table,
-        clf_images=rules.shapes_dataset.output.clf_images,
-        table=rules.shapes_dataset.output.table,
-        images=rules.shapes_dataset.output.images,
+        unpack(judge_data),
         lib=lib("evaluate/classifier.py", "train.py"),
     output:
         model=out(SH, "models", "classifier.pt"),
@@ -51,12 +60,26 @@ rule train_classifier:
         "../environment.yml"
     threads: 2
     resources:
-        mem_mb=per_attempt(2000 + 4 * SH_PIXELS_MB),
-        runtime=per_attempt(30 + SH_PIXELS_MB // 5),
+        mem_mb=lambda wc, attempt: attempt * (2000 + 4 * judge_pixels_mb(wc)),
+        runtime=lambda wc, attempt: attempt * (30 + judge_pixels_mb(wc) // 5),
         gpu=1,
     params:
-        cfg=SHC["classifier"],
+        cfg=judge_config,
+        kinds=judge_kinds,
         seed=config["seed"],
         device=config["device"],
     script:
         "../workflow/scripts/train_classifier.py"
+
+
+use rule train_classifier as train_judge with:
+    output:
+        model=out("{exp}", "models", "classifier.pt"),
+        history=out("{exp}", "history", "classifier.parquet"),
+        metrics=out("{exp}", "metrics", "classifier.parquet"),
+    log:
+        logp("{exp}", "train_classifier"),
+    benchmark:
+        bench("{exp}", "train_classifier")
+    wildcard_constraints:
+        exp=JUDGE_EXPS,

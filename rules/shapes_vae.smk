@@ -1,40 +1,32 @@
-# shapes_vae: procedural images -> conv VAE -> PluGeN -> tasks judged by an external classifier.
-# Its spec: plugen/experiments/shapes_vae.py.
-SV = "shapes_vae"
-SVC = config["shapes_vae"]
+# The conv VAE backbones trained in the DAG (VAE_EXPS: shapes_vae, celeba_vae) and the encoded
+# latents of every image experiment that encodes its data set (ENCODED_EXPS): one rule each,
+# the data set from common.smk's dataset_table. shapes_vae's spec: plugen/experiments/shapes_vae.py.
 
 
 rule train_vae:
     input:
-        table=rules.shapes_dataset.output.table,
-        images=rules.shapes_dataset.output.images,
+        table=lambda wc: dataset_table(wc.exp),
+        images=lambda wc: dataset_images(wc.exp),
         lib=lib("backbones/image_vae.py", "nn.py", "train.py"),
     output:
-        model=out(SV, "models", "vae.pt"),
-        history=out(SV, "history", "vae.parquet"),
+        model=out("{exp}", "models", "vae.pt"),
+        history=out("{exp}", "history", "vae.parquet"),
     log:
-        logp(SV, "train_vae"),
+        logp("{exp}", "train_vae"),
     benchmark:
-        bench(SV, "train_vae")
+        bench("{exp}", "train_vae")
+    wildcard_constraints:
+        exp=VAE_EXPS,
     conda:
         "../environment.yml"
     threads: 2
     resources:
-        # Measured on the default config, 2 CPUs (benchmarks/runs/shapes_vae/train_vae.tsv):
+        # Measured on the shapes default config, 2 CPUs (benchmarks/runs/shapes_vae/train_vae.tsv):
         # 173 s and 0.63 GB peak RSS for (12000 + 1500) 32x32 images x 20 epochs. Scaled to the
         # config: 2 GB (torch, CUDA context) + 15 B per image pixel (uint8 copies); 6e-7 s per
         # image pixel and epoch, x2 margin (a GPU is far faster); both grow with each retry.
         mem_mb=lambda wc, attempt: attempt
-        * (
-            2000
-            + 15
-            * (
-                config["shapes"]["data"]["n_pretrain"]
-                + config["shapes"]["data"]["n_val"]
-            )
-            * config["shapes"]["data"]["size"] ** 2
-            // 1_000_000
-        ),
+        * (2000 + 15 * image_pixels(wc.exp, vae_splits(wc.exp)) // 1_000_000),
         runtime=lambda wc, attempt: attempt
         * max(
             15,
@@ -42,18 +34,14 @@ rule train_vae:
             + int(
                 2
                 * 6e-7
-                * (
-                    config["shapes"]["data"]["n_pretrain"]
-                    + config["shapes"]["data"]["n_val"]
-                )
-                * config["shapes"]["data"]["size"] ** 2
-                * SVC["vae"]["train"]["epochs"]
+                * image_pixels(wc.exp, vae_splits(wc.exp))
+                * vae_config(wc.exp)["train"]["epochs"]
                 / 60
             ),
         ),
         gpu=1,
     params:
-        cfg=SVC["vae"],
+        cfg=lambda wc: vae_config(wc.exp),
         seed=config["seed"],
         device=config["device"],
     script:
@@ -62,53 +50,37 @@ rule train_vae:
 
 rule extract_latents:
     input:
-        table=rules.shapes_dataset.output.table,
-        images=rules.shapes_dataset.output.images,
-        vae=rules.train_vae.output.model,
+        table=lambda wc: dataset_table(wc.exp),
+        images=lambda wc: dataset_images(wc.exp),
+        vae=encoder_file,
     output:
-        latents=out(SV, "latents.parquet"),
-        metrics=out(SV, "metrics", "vae.parquet"),
+        latents=out("{exp}", "latents.parquet"),
+        metrics=out("{exp}", "metrics", "vae.parquet"),
     log:
-        logp(SV, "extract_latents"),
+        logp("{exp}", "extract_latents"),
     benchmark:
-        bench(SV, "extract_latents")
+        bench("{exp}", "extract_latents")
+    wildcard_constraints:
+        exp=ENCODED_EXPS,
     conda:
         "../environment.yml"
     threads: 2
     resources:
-        # Measured on the default config, 2 CPUs: 6.8 s and 0.54 GB peak RSS for 11500 32x32
-        # labelled images. Scaled like train_vae: 2 GB + 15 B per image pixel; 3.2e-7 s per image
-        # pixel, x2 margin; both grow with each retry.
+        # Measured on the shapes default config, 2 CPUs: 6.8 s and 0.54 GB peak RSS for 11500
+        # 32x32 labelled images. Scaled like train_vae: 2 GB + 15 B per image pixel; 3.2e-7 s per
+        # image pixel, x2 margin; both grow with each retry.
         mem_mb=lambda wc, attempt: attempt
-        * (
-            2000
-            + 15
-            * (
-                config["shapes"]["data"]["n_train"]
-                + config["shapes"]["data"]["n_val"]
-                + config["shapes"]["data"]["n_test"]
-            )
-            * config["shapes"]["data"]["size"] ** 2
-            // 1_000_000
-        ),
+        * (2000 + 15 * image_pixels(wc.exp, ["train", "val", "test"]) // 1_000_000),
         runtime=lambda wc, attempt: attempt
         * max(
             10,
-            5
-            + int(
-                2
-                * 3.2e-7
-                * (
-                    config["shapes"]["data"]["n_train"]
-                    + config["shapes"]["data"]["n_val"]
-                    + config["shapes"]["data"]["n_test"]
-                )
-                * config["shapes"]["data"]["size"] ** 2
-                / 60
-            ),
+            5 + int(2 * 3.2e-7 * image_pixels(wc.exp, ["train", "val", "test"]) / 60),
         ),
         gpu=1,
     params:
+        encoder=encoder_spec,
+        labels_per_image=labels_per_image,
         device=config["device"],
+        seed=config["seed"],
     script:
         "../workflow/scripts/extract_latents.py"

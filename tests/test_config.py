@@ -67,6 +67,7 @@ def test_errors_name_the_key(config, message):
 def test_shipped_configs_are_valid(path):
     user_files = {  # paper configs that read the user's files: valid but for those files
         "stylegan_ffhq.yaml": "data/styleflow/sg2latents.pickle: latent file not found",
+        "celeba_vae.yaml": "data/celeba: CelebA folder not found",
         "zinc_charvae.yaml": "molecules.data.csv: data/250k_rndm_zinc_drugs_clean_3.csv: "
         "no such file",
     }

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from plugen.atomic import atomic_path
-from plugen.io import DATASET, read_table, write_table
+from plugen.io import DATASET, read_images, read_table, write_table
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +252,21 @@ def _progress(items: Sequence[str], enabled: bool) -> Iterator[str]:
     return iter(tqdm(items, desc="celeba", unit="img"))
 
 
+def check_root(root: str | Path, attributes: Sequence[str] | None = None) -> None:
+    """Check a CelebA folder without decoding images: the images (folder or zip) are there,
+    ``list_attr_celeba.txt`` parses with a matching count, ``attributes`` are among its columns
+    and the partition (file or standard ranges) covers every image. Raises
+    ``FileNotFoundError``/``ValueError`` naming the file, as :func:`preprocess` would."""
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: CelebA folder not found")
+    _ImageSource(root).close()
+    table = read_attributes(root)
+    if attributes is not None:
+        _check_attributes(attributes, [c for c in table.columns if c != "image"])
+    read_partition(root, table["image"])
+
+
 def preprocess(
     root: str | Path,
     out_dir: str | Path,
@@ -371,28 +386,114 @@ def load_images(
         table, _ = read_table(table, DATASET)
     if root is None:
         raise ValueError("load_images: give root, the folder the table's image paths are under")
-    root = Path(root)
     paths = table["image_path"].to_numpy()
     if rows is not None:
         paths = paths[np.asarray(rows, dtype=np.int64)]
-    parsed = []
-    for p in paths:
-        shard, sep, idx = str(p).rpartition("#")
-        if not sep or not shard.endswith(".npy") or not idx.isdigit():
-            raise ValueError(f"image_path {p!r}: expected 'shard_NNN.npy#index'")
-        parsed.append((shard, int(idx)))
-    shards: dict[str, np.ndarray] = {}
-    out = []
-    for shard, idx in parsed:
-        if shard not in shards:
-            f = root / shard
-            if not f.is_file():
-                raise FileNotFoundError(f"{f}: image shard listed in the table is missing")
-            shards[shard] = np.load(f, mmap_mode="r")
-        arr = shards[shard]
-        if idx >= len(arr):
-            raise ValueError(f"{root / shard}: has {len(arr)} images, table asks for #{idx}")
-        out.append(np.asarray(arr[idx]))
-    if not out:
-        return np.zeros((0, 0, 0, 3), dtype=np.uint8)
-    return np.stack(out).astype(np.uint8, copy=False)
+    return read_images(list(paths), root)
+
+
+# ---------------------------------------------------------------------------- the paper's tables
+def keep_labels_per_image(
+    frame: pd.DataFrame, attributes: Sequence[str], k: int, seed: int
+) -> pd.DataFrame:
+    """A copy of ``frame`` in which every train/val row keeps ``k`` of its ``attributes`` labels,
+    drawn uniformly without replacement (seeded), and the others are NaN (unknown): the
+    semi-supervised setting of the authors' CelebA code (``--labels-per-image``, 5 of 40 there).
+    Test rows keep every label. ``k >= len(attributes)`` keeps all. Raises ``ValueError`` for
+    ``k < 1`` or an attribute column ``frame`` lacks."""
+    missing = [a for a in attributes if a not in frame.columns]
+    if missing or k < 1:
+        raise ValueError(f"keep_labels_per_image: k={k} must be >= 1; missing columns {missing}")
+    out = frame.copy()
+    if k >= len(attributes):
+        return out
+    rows = np.flatnonzero(out["split"].isin(["train", "val"]).to_numpy())
+    rng = np.random.default_rng(seed)
+    keep = np.argsort(rng.random((len(rows), len(attributes))), axis=1)[:, :k]
+    labels = out[list(attributes)].to_numpy(dtype=np.float32, copy=True)
+    hidden = np.ones((len(rows), len(attributes)), dtype=bool)
+    np.put_along_axis(hidden, keep, False, axis=1)
+    block = labels[rows]
+    block[hidden] = np.nan
+    labels[rows] = block
+    out[list(attributes)] = labels
+    return out
+
+
+def table2_combinations() -> list[tuple[str, str]]:
+    """The paper's 20 requested pairs of Table 2, e.g. ``("male", "beard")``, in its order."""
+    from plugen.reference.paper import TABLE2
+
+    return [tuple(c.split(" x ")) for c in TABLE2["columns"] if " x " in c]
+
+
+def table2_requests(
+    sources: pd.DataFrame, attributes: Sequence[str], n_per_combination: int, seed: int
+) -> pd.DataFrame:
+    """Requests of the paper's Table 2: for each of its 20 pairs of requested values (e.g. male x
+    beard = Male 1 and No_Beard 0), ``n_per_combination`` test images drawn at random (seeded,
+    all of them when fewer) are set to both values, whatever they had. ``sources``: ``id`` (and
+    the label columns); ``attributes``: the flow's CelebA columns (``target_<attr>``, NaN = not
+    requested). ``group`` is the paper's row label ("male x beard").
+
+    Raises ``ValueError`` naming the CelebA columns a pair needs that ``attributes`` lacks.
+    """
+    pairs = table2_combinations()
+    needed = {PAPER_ATTRIBUTES[p][0] for pair in pairs for p in pair}
+    missing = sorted(needed - set(attributes))
+    if missing:
+        raise ValueError(f"Table 2 needs CelebA attribute(s) {missing} among the flow's")
+    rng = np.random.default_rng(seed)
+    rows = []
+    for pair in pairs:
+        n = min(n_per_combination, len(sources))
+        for i in np.sort(rng.choice(len(sources), size=n, replace=False)):
+            src = sources["id"].iloc[i]
+            row = {f"target_{a}": np.nan for a in attributes}
+            row.update({f"target_{PAPER_ATTRIBUTES[p][0]}": PAPER_ATTRIBUTES[p][1] for p in pair})
+            group = " x ".join(pair)
+            rows.append(
+                {
+                    "sample_id": f"t2_{group.replace(' x ', '_')}_{src}",
+                    "source_id": src,
+                    "group": group,
+                    **row,
+                }
+            )
+    targets = {f"target_{a}": np.float32 for a in attributes}
+    return pd.DataFrame(rows).astype(targets)
+
+
+def score_table2(requests: pd.DataFrame, scores: pd.DataFrame) -> pd.DataFrame:
+    """Table 2 analogue: per requested pair, the share of images whose judge reads both requested
+    values (probability > 0.5 for 1, <= 0.5 for 0), then ``Average Acc`` (mean over pairs),
+    beside the paper's PluGeN, MSP and cFlow values. Columns: ``Requested value``, ``n``,
+    ``accuracy``, ``PluGeN``, ``MSP``, ``cFlow`` (the paper's). Raises ``ValueError`` when a
+    requested attribute has no ``pred_<attr>`` column in ``scores``."""
+    from plugen.reference.paper import reference_table
+
+    merged = requests.merge(scores, on="sample_id", validate="one_to_one")
+    rows = []
+    for group, g in merged.groupby("group", sort=False):
+        ok = np.ones(len(g), dtype=bool)
+        for p in group.split(" x "):
+            column, value = PAPER_ATTRIBUTES[p]
+            if f"pred_{column}" not in g:
+                raise ValueError(f"Table 2: the judge does not read '{column}' ({p})")
+            ok &= (g[f"pred_{column}"].to_numpy() > 0.5) == bool(value)
+        rows.append({"Requested value": group, "n": len(g), "accuracy": float(ok.mean())})
+    table = pd.DataFrame(rows)
+    mean = {"Requested value": "Average Acc", "n": int(table["n"].sum())}
+    table = pd.concat([table, pd.DataFrame([{**mean, "accuracy": table["accuracy"].mean()}])])
+    return table.merge(reference_table(2), on="Requested value", how="left")
+
+
+def table3(generation: pd.DataFrame) -> pd.DataFrame:
+    """Table 3 analogue from the generation metrics (:func:`plugen.tasks.score_generation`):
+    rows F1 and AUC, ``ours`` (the mean over attributes) beside the paper's PluGeN, cFlow,
+    Δ-GAN and cVAE values."""
+    from plugen.reference.paper import reference_table
+
+    mean = generation.set_index("attribute").loc["mean"]
+    ours = pd.DataFrame({"Metric": ["F1", "AUC"], "ours": [mean["f1"], mean["auc"]]})
+    return ours.merge(reference_table(3), on="Metric", how="left")

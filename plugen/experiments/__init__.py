@@ -256,7 +256,7 @@ class Experiment:
 
 
 _REGISTRY: dict[str, Experiment] = {}
-_MODULES = ("shapes_vae", "shapes_gan", "molecules", "custom", "stylegan_ffhq")
+_MODULES = ("shapes_vae", "shapes_gan", "molecules", "custom", "stylegan_ffhq", "celeba_vae")
 
 
 def register(spec: Experiment) -> Experiment:

@@ -1,6 +1,8 @@
 """Answer one task's requests with PluGeN or a rival; decode them when the experiment has a
 decoder. Rivals get the same requests (same sources, config and seed); those that condition an
-edit on the source's labels (cFlow, CNF) get the sources' label columns (tasks.source_labels)."""
+edit on the source's labels (cFlow, CNF) get the sources' label columns (tasks.source_labels).
+``params.task`` names a task run without a ``{task}`` wildcard: ``table2``, the paper's 20
+requested pairs of CelebA values (plugen.data.celeba.table2_requests)."""
 
 from pathlib import Path
 
@@ -10,7 +12,8 @@ from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
 log, device = setup_job(sm)
-task, seed, method = sm.wildcards.task, sm.params.seed, sm.params.method
+task = getattr(sm.params, "task", None) or sm.wildcards.task
+seed, method = sm.params.seed, sm.params.method
 if method == "plugen":
     model = PluGeN.load(sm.input.plugin, device)
 else:
@@ -27,7 +30,12 @@ test = (df["split"] == "test").to_numpy()
 sources, source_z = df[test].reset_index(drop=True), dict(zip(df["id"][test], z[test]))
 labels = None if method == "plugen" else tasks.source_labels(sources, model.attributes)
 cfg = sm.params.task_cfg
-requests = tasks.build_requests(task, cfg, sources, model.kinds, seed)
+if task == "table2":
+    from plugen.data.celeba import table2_requests
+
+    requests = table2_requests(sources, model.attributes, cfg["n_per_combination"], seed)
+else:
+    requests = tasks.build_requests(task, cfg, sources, model.kinds, seed)
 zs = tasks.run_requests(model, requests, source_z, cfg.get("temperature", 1.0), seed, labels)
 if sm.params.decoder:
     images = image_decoder(sm.params.decoder, device)(zs)

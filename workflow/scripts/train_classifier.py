@@ -1,9 +1,11 @@
-"""Train the external attribute classifier on its own crossed rendering; test it."""
+"""Train an image experiment's judge (the external attribute classifier) on the train rows of its
+training table (the shapes classifier's own crossed rendering, all train; CelebA's train split);
+score it on the data set's held-out test split."""
 
+import sys
 from pathlib import Path
 
 from plugen import io
-from plugen.data.shapes import ATTRIBUTES
 from plugen.evaluate.classifier import evaluate_classifier, fit_classifier
 from plugen.runtime import setup_job
 from plugen.train import History, TrainConfig
@@ -11,6 +13,7 @@ from plugen.train import History, TrainConfig
 sm = snakemake  # noqa: F821
 log, device = setup_job(sm)
 df, _ = io.read_table(sm.input.clf_table, io.DATASET)
+df = df[df["split"] == "train"]
 images = io.read_images(df["image_path"], Path(sm.input.clf_table).parent)
 t = sm.params.cfg["train"]
 cfg = TrainConfig(
@@ -21,13 +24,17 @@ cfg = TrainConfig(
     val_fraction=t["val_fraction"],
     seed=sm.params.seed,
 )
+# interned names: equal strings are one object, so the checkpoint's pickle is the same bytes
+# whether the kinds came from a module's constants or through Snakemake's params
+kinds = {sys.intern(str(a)): sys.intern(str(k)) for a, k in sm.params.kinds.items()}
+arch = {k: sm.params.cfg[k] for k in ("widths", "feature_dim") if k in sm.params.cfg}
 clf, hist = fit_classifier(
     images,
     df,
-    ATTRIBUTES,
+    kinds,
     cfg,
     device,
-    clf_kwargs={"widths": sm.params.cfg["widths"]},
+    clf_kwargs=arch,
     history=History("classifier", log),
 )
 clf.save(sm.output.model)
