@@ -304,6 +304,14 @@ def labels_per_image(wc):
     return config["celeba_vae"]["data"]["labels_per_image"] if wc.exp == "celeba_vae" else None
 
 
+def judge_pixels_mb(wc):
+    """uint8 megabytes of the images a train_classifier job holds."""
+    s = judge_of(wc)
+    if s == "shapes":
+        return SH_PIXELS_MB
+    return image_pixels(s, ["train", "test"]) * 3 // 1_000_000
+
+
 # ---- molecules
 def charvae_model(wc):
     """The CharVAE the molecules rules load: a pretrained file, or the one the run trains."""

@@ -10,14 +10,6 @@ SH_PIXELS_MB = (
 ) // 1_000_000
 
 
-def judge_pixels_mb(wc):
-    """uint8 megabytes of the images a train_classifier job holds."""
-    s = judge_of(wc)
-    if s == SH:
-        return SH_PIXELS_MB
-    return image_pixels(s, ["train", "test"]) * 3 // 1_000_000
-
-
 rule shapes_dataset:
     output:
         table=out(SH, "data", "dataset.parquet"),
