@@ -84,3 +84,14 @@ def setup_job(job: Any, uses_torch: bool = True) -> tuple[logging.Logger, torch.
     ``device`` param (default cpu) and the ``gpu`` resource it was granted."""
     device = job.params.get("device", "cpu")
     return setup(job.log[0], job.threads, device, getattr(job.resources, "gpu", 0), uses_torch)
+
+
+def progress(iterable, total: int, enabled: bool, desc: str):
+    """``iterable`` behind a tqdm bar (every 2 s) when ``enabled`` and tqdm is installed."""
+    if not enabled:
+        return iterable
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # tqdm is optional (the "pipeline" extra): no bar without it
+        return iterable
+    return tqdm(iterable, total=total, desc=desc, leave=False, mininterval=2.0)

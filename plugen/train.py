@@ -25,6 +25,7 @@ from torch import Tensor, nn
 
 from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.nn import resolve_device, to_device
+from plugen.runtime import progress
 
 log = logging.getLogger(__name__)
 
@@ -239,17 +240,6 @@ class History:
 
     def __len__(self) -> int:
         return len(self.rows)
-
-
-def progress(iterable, total: int, enabled: bool, desc: str):
-    """``iterable`` behind a tqdm bar (every 2 s) when ``enabled`` and tqdm is installed."""
-    if not enabled:
-        return iterable
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # tqdm is optional (the "pipeline" extra): no bar without it
-        return iterable
-    return tqdm(iterable, total=total, desc=desc, leave=False, mininterval=2.0)
 
 
 def _mean_terms(module: nn.Module, loss_fn: LossFn, data, batch_size, device) -> dict[str, float]:

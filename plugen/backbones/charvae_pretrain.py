@@ -31,7 +31,8 @@ from plugen.backbones.charvae import (
     fit_charvae_ids,
 )
 from plugen.checkpoint import load_checkpoint, save_checkpoint
-from plugen.train import STATE_FORMAT, STATE_VERSION, History, TrainConfig, progress
+from plugen.runtime import progress
+from plugen.train import STATE_FORMAT, STATE_VERSION, History, TrainConfig
 
 log = logging.getLogger(__name__)
 

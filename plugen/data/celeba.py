@@ -20,7 +20,7 @@ import difflib
 import io as _io
 import logging
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ import pandas as pd
 
 from plugen.atomic import atomic_path
 from plugen.io import DATASET, read_images, read_table, write_table
+from plugen.runtime import progress as progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -244,14 +245,6 @@ def _check_attributes(requested: Sequence[str], available: Sequence[str]) -> lis
     return out
 
 
-def _progress(items: Sequence[str], enabled: bool) -> Iterator[str]:
-    if not enabled:
-        return iter(items)
-    from tqdm import tqdm
-
-    return iter(tqdm(items, desc="celeba", unit="img"))
-
-
 def check_root(root: str | Path, attributes: Sequence[str] | None = None) -> None:
     """Check a CelebA folder without decoding images: the images (folder or zip) are there,
     ``list_attr_celeba.txt`` parses with a matching count, ``attributes`` are among its columns
@@ -321,7 +314,9 @@ def preprocess(
     filled, n_shards, paths, kept_rows = 0, 0, [], []
     skipped: dict[str, str] = {}
     try:
-        for i, name in enumerate(_progress(list(table["image"]), progress)):
+        for i, name in enumerate(
+            progress_bar(list(table["image"]), len(table), progress, "celeba")
+        ):
             data = source.read(name)
             if data is None:
                 skipped[name] = f"not in {source.where}"
