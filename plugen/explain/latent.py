@@ -1,9 +1,9 @@
 """Baseline: counterfactuals searched directly in the backbone latent, without attributes.
 
 z' = z + delta minimises ``relu(margin + sign * f(z')) + distance_weight * |delta|^2`` by Adam
-(sign = +1 for an accepted input, -1 for a rejected one), for every input at once; the
-counterfactual is the closest flipped iterate. Which attributes it changed is read afterwards
-by an external judge (:func:`plugen.explain.measures.judged_changes`).
+steps from delta = 0 (sign = +1 for an accepted input, -1 for a rejected one), for every input
+at once, deterministically; the counterfactual is the closest flipped iterate. Which attributes
+it changed is read afterwards by an external judge (:func:`plugen.explain.measures.judged_changes`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from torch import Tensor
 from plugen.explain.decision import Decision
 from plugen.explain.search import Counterfactuals
 
+_BETAS = (0.9, 0.999)
+
 
 def latent_counterfactuals(
     decision: Decision,
@@ -24,7 +26,6 @@ def latent_counterfactuals(
     distance_weight: float = 0.05,
     margin: float = 0.5,
     batch_size: int = 256,
-    seed: int = 0,
 ) -> Counterfactuals:
     """Gradient counterfactuals of latents ``z: (n, d)`` for ``decision`` (needs gradients).
 
@@ -42,7 +43,6 @@ def latent_counterfactuals(
             f"{decision.name}: has no gradient with respect to the latents, which the latent "
             "baseline needs"
         )
-    torch.manual_seed(seed)
     f0 = decision(zt)
     best = zt.clone()
     best_f = f0.clone()
@@ -52,14 +52,13 @@ def latent_counterfactuals(
         z0 = zt[lo : lo + batch_size].to(dev)
         sign = torch.where(f0[lo : lo + batch_size] > 0, 1.0, -1.0).to(dev)
         delta = torch.zeros_like(z0, requires_grad=True)
-        opt = torch.optim.Adam([delta], lr=lr)
-        for _ in range(steps):
+        m, v = torch.zeros_like(z0), torch.zeros_like(z0)
+        for step in range(1, steps + 1):
             with torch.enable_grad():
                 logits = decision.logits(z0 + delta)
                 dist = (delta**2).sum(1)
                 loss = (torch.relu(margin + sign * logits) + distance_weight * dist).sum()
-                opt.zero_grad()
-                loss.backward()
+                (grad,) = torch.autograd.grad(loss, delta)
             with torch.no_grad():
                 d = dist.sqrt().cpu()
                 better = ((sign * logits).cpu() < 0) & (d < best_d[lo : lo + len(z0)])
@@ -67,7 +66,10 @@ def latent_counterfactuals(
                 best[lo + idx] = (z0 + delta).detach().cpu()[idx]
                 best_f[lo + idx] = logits.detach().cpu()[idx]
                 best_d[lo + idx] = d[idx]
-            opt.step()
+                m.mul_(_BETAS[0]).add_(grad, alpha=1 - _BETAS[0])  # Adam, per coordinate
+                v.mul_(_BETAS[1]).addcmul_(grad, grad, value=1 - _BETAS[1])
+                m_hat, v_hat = m / (1 - _BETAS[0] ** step), v / (1 - _BETAS[1] ** step)
+                delta -= lr * m_hat / (v_hat.sqrt() + 1e-8)
     flipped = torch.isfinite(best_d)
     return Counterfactuals(
         attributes=[],
