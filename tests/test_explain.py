@@ -2,6 +2,8 @@
 plugin's own attribute coordinates, the baseline on a linear decision, measures, the rule, the
 checkpointed decision model, the Parquet contract and the ``plugen explain`` verb."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -228,3 +230,36 @@ def test_cli_round_trip(plugin, z, tmp_path, capsys):
     unknown = [*base, "--model", str(tmp_path / "f.pt"), "--out", str(out), "--attributes", "a,x"]
     assert main(unknown) == 2
     assert "'x'" in capsys.readouterr().err
+
+
+def _config(**explain):
+    from plugen.config import read_yaml, validate_config
+
+    raw = read_yaml(Path(__file__).parent / "data" / "tiny.yaml")
+    raw["shapes_vae"]["explain"].update(explain)
+    return validate_config(raw)
+
+
+def test_config_enables_the_task_and_names_bad_keys():
+    from plugen import experiments
+    from plugen.config import ConfigError
+
+    spec = experiments.get("shapes_vae")
+    cfg = _config()
+    assert spec.summary_tables(cfg)[-3:] == (
+        "decision_model",
+        "counterfactuals",
+        "counterfactual_attributes",
+    )
+    assert spec.depends_on(cfg) == ["round", "red"]
+    assert "explain_figures" in spec.figure_folders(cfg)
+    user = _config(model="f.pt", depends_on=["red"])
+    assert spec.decision_model(user) == {"kind": "torchscript", "path": "f.pt"}
+    assert "decision_model" not in spec.summary_tables(user) and spec.depends_on(user) == ["red"]
+    assert "counterfactuals" not in spec.summary_tables(_config(enabled=False))
+    with pytest.raises(ConfigError, match=r"shapes_vae.explain.rule: .*unknown attribute 'blue'"):
+        _config(rule="round and blue")
+    with pytest.raises(ConfigError, match=r"shapes_vae.explain.attributes: unknown .*\['size'\]"):
+        _config(attributes=["round", "size"])
+    with pytest.raises(ConfigError, match=r"shapes_vae.explain.bounds: 'red' is not a continuous"):
+        _config(bounds={"red": [0, 1]})
