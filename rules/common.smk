@@ -187,3 +187,24 @@ def epoch_cap(exp, method):
         return config[exp]["flow"]["train"]["epochs"]
     section = config[exp]["baselines"][method]
     return section["train"]["epochs"] if "train" in section else None
+
+
+# ---- counterfactual explanations (rules/explain.smk)
+EXPLAIN_METHODS = ("plugen", "latent")
+EXPLAIN_LIB = lib(
+    "explain/search.py",
+    "explain/latent.py",
+    "explain/decision.py",
+    "explain/load.py",
+    "explain/task.py",
+    "explain/measures.py",
+)
+
+
+def explain_cfg(exp):
+    """<exp>.explain when the counterfactual task is on (else None)."""
+    return spec(exp).explain(config)
+
+
+def counterfactual_tables(wc):
+    return [out(wc.exp, "counterfactuals", f"{m}.parquet") for m in EXPLAIN_METHODS]

@@ -2,25 +2,7 @@
 # model, found by PluGeN in its attribute coordinates and by a latent-gradient baseline, for an
 # image experiment whose <exp>.explain.enabled is true. The decision model is the user's
 # TorchScript file (<exp>.explain.model) or a CNN trained here on a hidden rule over the
-# attributes (<exp>.explain.rule), which the explainer never sees.
-EXPLAIN_METHODS = ("plugen", "latent")
-EXPLAIN_LIB = lib(
-    "explain/search.py",
-    "explain/latent.py",
-    "explain/decision.py",
-    "explain/load.py",
-    "explain/task.py",
-    "explain/measures.py",
-)
-
-
-def explain_cfg(exp):
-    return spec(exp).explain(config)
-
-
-def counterfactual_tables(wc):
-    return [out(wc.exp, "counterfactuals", f"{m}.parquet") for m in EXPLAIN_METHODS]
-
+# attributes (<exp>.explain.rule), which the explainer never sees. Helpers: rules/common.smk.
 
 rule train_decision_model:
     input:

@@ -84,28 +84,28 @@ def summary_row(
     """One method's measures from its counterfactuals table: ``n``, ``validity``,
     ``mean_changed``, ``faithfulness``, ``judged_changed``, ``judged_faithfulness`` (NaN
     without ``depends_on`` or the column), ``latent_l2``, ``pixel_mse`` and ``nll_increase``
-    (mean ``nll`` of the counterfactuals minus ``nll_inputs``), all over flipped inputs."""
+    (mean ``nll`` of the counterfactuals minus ``nll_inputs``); all but ``n`` and
+    ``validity`` over the flipped inputs (NaN when none flipped)."""
+    nan = float("nan")
     ok = frame[frame["flipped"].astype(bool)]
     allowed = set(depends_on) if depends_on is not None else None
-    judged = ok["judged_changed"] if "judged_changed" in ok else None
+    judged = ok["judged_changed"] if "judged_changed" in ok and len(ok) else None
 
     def mean(col: str) -> float:
-        return float(ok[col].mean()) if col in ok and len(ok) else float("nan")
+        return float(ok[col].mean()) if col in ok and len(ok) else nan
 
     return {
         "n": float(len(frame)),
-        "validity": float(frame["flipped"].astype(bool).mean()) if len(frame) else float("nan"),
+        "validity": float(frame["flipped"].astype(bool).mean()) if len(frame) else nan,
         "mean_changed": mean("n_changed"),
-        "faithfulness": _subset_share(ok["changed"], allowed) if allowed else float("nan"),
-        "judged_changed": float(judged.map(len).mean())
-        if judged is not None and len(ok)
-        else float("nan"),
+        "faithfulness": _subset_share(ok["changed"], allowed) if allowed else nan,
+        "judged_changed": float(judged.map(len).mean()) if judged is not None else nan,
         "judged_faithfulness": _subset_share(judged, allowed)
         if allowed and judged is not None
-        else float("nan"),
+        else nan,
         "latent_l2": mean("distance"),
         "pixel_mse": mean("pixel_mse"),
-        "nll_increase": mean("nll") - nll_inputs if nll_inputs is not None else float("nan"),
+        "nll_increase": mean("nll") - nll_inputs if nll_inputs is not None else nan,
     }
 
 
