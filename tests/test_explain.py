@@ -18,6 +18,7 @@ from plugen.explain.measures import (
     attribute_table,
     counterfactual_frame,
     judged_changes,
+    matched_reference,
     rule_ranked_first,
     summary_row,
 )
@@ -139,6 +140,12 @@ def test_measures_known_answers():
     after = pd.DataFrame({"pred_a": [0.1, 0.4], "pred_h": [0.55, 0.8]})
     kinds = {"a": "binary", "h": "continuous"}
     assert judged_changes(before, after, kinds, tolerance=0.1) == [["a"], ["h"]]
+    wanted = pd.DataFrame({"a": [1, 0, 1], "b": [1, 1, 0]})
+    available = pd.DataFrame({"a": [0, 1, 1, 1], "b": [1, 0, 1, 1]})
+    rows, match = matched_reference(wanted, available)
+    assert rows.tolist() == [0, 1, 2] and match[1] == 0 and match[2] == 1 and match[0] in (2, 3)
+    rows, _ = matched_reference(wanted, available.iloc[2:])
+    assert rows.tolist() == [0]  # no real image is (0, 1) or (1, 0)
 
 
 def test_rule_parses_and_refuses_unknown_names():

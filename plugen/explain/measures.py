@@ -148,3 +148,24 @@ def rule_ranked_first(table: pd.DataFrame, method: str = "plugen") -> bool:
         and bool(rows["in_rule"].head(k).all())
         and (k == len(rows) or rows["share"].iloc[k - 1] > rows["share"].iloc[k])
     )
+
+
+def matched_reference(
+    wanted: pd.DataFrame, available: pd.DataFrame, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of ``wanted`` (binary attribute columns, 0/1), a random row of
+    ``available`` with the same values (drawn with replacement, seeded): returns (rows of
+    ``wanted`` that have a match, their matched rows of ``available``), so that an image set
+    can be compared with real images of the same attribute composition (e.g. FID)."""
+    cols = list(wanted.columns)
+    keys = [tuple(r) for r in available[cols].to_numpy(dtype=int)]
+    pool: dict[tuple, list[int]] = {}
+    for i, k in enumerate(keys):
+        pool.setdefault(k, []).append(i)
+    rng = np.random.default_rng(seed)
+    rows, matches = [], []
+    for i, k in enumerate(tuple(r) for r in wanted[cols].to_numpy(dtype=int)):
+        if k in pool:
+            rows.append(i)
+            matches.append(pool[k][rng.integers(len(pool[k]))])
+    return np.array(rows, dtype=np.int64), np.array(matches, dtype=np.int64)

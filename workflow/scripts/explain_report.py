@@ -8,7 +8,7 @@ import pandas as pd
 
 from plugen import io
 from plugen.backbones import image_decoder
-from plugen.explain.measures import attribute_table, summary_row
+from plugen.explain.measures import attribute_table, matched_reference, summary_row
 from plugen.explain.task import plugin_nll
 from plugen.model import PluGeN
 from plugen.plots import image_grid
@@ -30,18 +30,27 @@ inputs = decode(z_in)
 
 fid = {}
 if sm.params.judge["kind"] == "classifier" and sm.input.dataset:
+    # FID against real test images of the same (judge-read) binary attributes: a counterfactual
+    # set has another attribute mix than the test set, which plain FID would measure instead
     from plugen.evaluate.classifier import AttributeClassifier
     from plugen.evaluate.fid import ClassifierFeatures
     from plugen.evaluate.fid import fid as fid_of
 
     real_table, _ = io.read_table(sm.input.dataset, io.DATASET)
-    real_table = real_table[real_table["split"] == "test"]
+    real_table = real_table[real_table["split"] == "test"].reset_index(drop=True)
     real = io.read_images(real_table["image_path"], Path(sm.input.dataset).parent)
-    backend = ClassifierFeatures(AttributeClassifier.load(sm.input.judge, device))
-    fid["inputs"] = fid_of(real, inputs, backend)
+    clf = AttributeClassifier.load(sm.input.judge, device)
+    binary = [a for a, k in clf.kinds.items() if k == "binary"]
+    backend = ClassifierFeatures(clf)
+
+    def matched_fid(images):
+        read = clf.predict(images)[[f"pred_{a}" for a in binary]] > 0.5
+        rows, match = matched_reference(read.set_axis(binary, axis=1), real_table[binary])
+        return fid_of(real[match], images[rows], backend)
+
+    fid["inputs"] = matched_fid(inputs)
     for method, path in zip(sm.params.methods, sm.input.tables):
-        images = io.read_images(frames[method]["image_path"], Path(path).parent)
-        fid[method] = fid_of(real, images, backend)
+        fid[method] = matched_fid(io.read_images(frames[method]["image_path"], Path(path).parent))
 
 summary = pd.DataFrame(
     [
