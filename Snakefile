@@ -13,6 +13,7 @@ include: "rules/common.smk"
 include: "rules/plugin.smk"
 include: "rules/image_tasks.smk"
 include: "rules/baselines.smk"
+include: "rules/explain.smk"
 # where each experiment's latents come from (backbones trained in the DAG); the experiments
 # whose latents the user brings (custom, stylegan_ffhq) need none
 include: "rules/shapes.smk"

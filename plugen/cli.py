@@ -5,6 +5,7 @@
   plugen manipulate --plugin plugin.pt --latents z.npy --set smile=0 --out z2.npy
   plugen encode --plugin plugin.pt --latents z.npy --out labels.csv
   plugen info plugin.pt
+  plugen explain --plugin plugin.pt --decoder dec.pt --model f.pt --latents z.npy --out cf.parquet
 
 Bad input (unknown attribute, wrong value, missing or foreign file) exits with code 2 and one
 line on stderr. "plugen demo" checks the install on synthetic latents; "plugen

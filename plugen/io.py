@@ -72,6 +72,21 @@ SAMPLES = Contract(
 SCORES = Contract("scores", {"sample_id": pa.string()})
 METRICS = Contract("metrics", {}, extra_float=False)
 HISTORY = Contract("history", {"epoch": pa.int64()})
+# one row per explained input (plugen.explain): the counterfactual latent in z; delta_<attr>,
+# distance, pixel_mse, nll and other extra columns float32
+COUNTERFACTUALS = Contract(
+    "counterfactuals",
+    {
+        "source_id": pa.string(),
+        "flipped": pa.bool_(),
+        "n_changed": pa.int64(),
+        "changed": pa.list_(pa.string()),
+        "f_before": pa.float32(),
+        "f_after": pa.float32(),
+    },
+    optional={"image_path": pa.string(), "judged_changed": pa.list_(pa.string())},
+    has_z=True,
+)
 
 
 def _arrow_type(contract: Contract, column: str) -> pa.DataType | None:

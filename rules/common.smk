@@ -318,3 +318,24 @@ def charvae_model(wc):
     return spec("molecules").backbone_file(config) or out(
         "molecules", "models", "charvae.pt"
     )
+
+
+# ---- counterfactual explanations (rules/explain.smk)
+EXPLAIN_METHODS = ("plugen", "latent")
+EXPLAIN_LIB = lib(
+    "explain/search.py",
+    "explain/latent.py",
+    "explain/decision.py",
+    "explain/load.py",
+    "explain/task.py",
+    "explain/measures.py",
+)
+
+
+def explain_cfg(exp):
+    """<exp>.explain when the counterfactual task is on (else None)."""
+    return spec(exp).explain(config)
+
+
+def counterfactual_tables(wc):
+    return [out(wc.exp, "counterfactuals", f"{m}.parquet") for m in EXPLAIN_METHODS]

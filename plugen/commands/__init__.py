@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from plugen.commands import describe, edit, train
+from plugen.commands import describe, edit, explain, train
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -15,3 +15,4 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     train.add_parser(sub)
     edit.add_parsers(sub)
     describe.add_parsers(sub)
+    explain.add_parser(sub)

@@ -159,7 +159,8 @@ class Experiment:
     def summary_tables(self, config: Config) -> tuple[str, ...]:
         """Metrics tables (results/<name>/metrics/<table>.parquet) shown in the summary."""
         fid = ("fid",) if self.fid_sets(config) else ()
-        return (*self.judged_tasks(config), *fid, *self.rival_tables(config))
+        rivals = self.rival_tables(config)
+        return (*self.judged_tasks(config), *fid, *rivals, *self.explain_tables(config))
 
     def timing_tables(self, config: Config) -> tuple[str, ...]:
         """Summary tables that hold wall-clock measurements: rendered into results/timings.md,
@@ -200,6 +201,72 @@ class Experiment:
         """Problems with this experiment's config or inputs, one line each (before any job)."""
         return []
 
+    # ---------------------------------------------------------------- counterfactual explanations
+    def explain(self, config: Config) -> Mapping[str, Any] | None:
+        """The ``<name>.explain`` settings when the counterfactual task is on, else None."""
+        section = config.get(self.name, {}).get("explain")
+        return section if section and section["enabled"] and self.payload == "image" else None
+
+    def decision_model(self, config: Config) -> dict[str, str]:
+        """The decision model explained: the user's TorchScript file (``<name>.explain.model``)
+        or the hidden-rule model trained in the DAG (kind "rule")."""
+        model = (self.explain(config) or {}).get("model")
+        if model:
+            return {"kind": "torchscript", "path": model}
+        return {"kind": "rule", "path": results_path(self.name, "models", "decision.pt")}
+
+    def rule_images(self, config: Config) -> str | None:
+        """Labelled images (a dataset table) a hidden-rule decision model trains on; None when
+        this experiment has none (its ``explain.model`` must then be given)."""
+        return None
+
+    def depends_on(self, config: Config) -> list[str] | None:
+        """Attributes the explained decision really depends on (faithfulness's truth): the
+        ``explain.depends_on`` list, else the rule's attributes for the rule's model, else None."""
+        from plugen.explain.rule import Rule
+
+        section = self.explain(config) or {}
+        if section.get("depends_on") is not None:
+            return list(section["depends_on"])
+        if self.decision_model(config)["kind"] == "rule":
+            return Rule(section["rule"], self.attributes(config)).attributes
+        return None
+
+    def explain_tables(self, config: Config) -> tuple[str, ...]:
+        """The counterfactual task's metrics tables (none when it is off)."""
+        if not self.explain(config):
+            return ()
+        trained = ("decision_model",) if self.decision_model(config)["kind"] == "rule" else ()
+        return (*trained, "counterfactuals", "counterfactual_attributes")
+
+    def explain_problems(self, config: Config) -> list[str]:
+        """Problems with ``<name>.explain`` (rule, attribute names, bounds), one line each."""
+        from plugen.explain.rule import Rule
+
+        section = self.explain(config)
+        if not section:
+            return []
+        attrs, key, problems = self.attributes(config), f"{self.name}.explain", []
+        if not section["model"]:
+            if self.rule_images(config) is None:
+                problems.append(f"{key}.model: {self.name} has no images to train a rule on")
+            try:
+                Rule(section["rule"], attrs)
+            except ValueError as exc:
+                problems.append(f"{key}.rule: {exc}")
+        for field_ in ("attributes", "depends_on"):
+            unknown = [a for a in section[field_] or [] if a not in attrs]
+            if unknown:
+                problems.append(
+                    f"{key}.{field_}: unknown attribute(s) {unknown}; known: {list(attrs)}"
+                )
+        for name, (lo, hi) in section["bounds"].items():
+            if attrs.get(name) != "continuous":
+                problems.append(f"{key}.bounds: {name!r} is not a continuous attribute")
+            elif not lo < hi:
+                problems.append(f"{key}.bounds.{name}: expected [low, high] with low < high")
+        return problems
+
     # ---------------------------------------------------------------- derived
     def binary(self, config: Config) -> list[str]:
         return [a for a, k in self.attributes(config).items() if k == "binary"]
@@ -231,7 +298,8 @@ class Experiment:
 
     def figure_folders(self, config: Config) -> tuple[str, ...]:
         """Figure folders under results/<name>/ that the report collects."""
-        return (("figures",) if self.figure_tasks(config) else ()) + self.figure_dirs
+        explained = ("explain_figures",) if self.explain(config) else ()
+        return (("figures",) if self.figure_tasks(config) else ()) + self.figure_dirs + explained
 
     def input_files(self, config: Config) -> list[str]:
         """User files the experiment reads (inputs of its first rule)."""
@@ -297,5 +365,5 @@ def check_config(config: Config) -> list[str]:
         except ValueError as exc:
             problems.append(str(exc))
             continue
-        problems += spec.check(config)
+        problems += spec.check(config) + spec.explain_problems(config)
     return problems

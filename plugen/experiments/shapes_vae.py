@@ -27,6 +27,9 @@ class ShapesExperiment(Experiment):
     def inception_path(self, config: Config) -> str | None:
         return config["shapes"]["fid"]["inception_path"]
 
+    def rule_images(self, config: Config) -> str:
+        return results_path("shapes", "data", "classifier_set.parquet")
+
     def latent_width(self, config: Config) -> int:
         raise NotImplementedError
 
@@ -88,7 +91,8 @@ class ShapesVAE(ShapesExperiment):
         return ("generation", "reconstruction")
 
     def summary_tables(self, config: Config) -> tuple[str, ...]:
-        return ("vae", *self.tasks(config), "fid", *self.rival_tables(config))
+        tables = ("vae", *self.tasks(config), "fid", *self.rival_tables(config))
+        return (*tables, *self.explain_tables(config))
 
 
 SPEC = register(
