@@ -56,10 +56,31 @@ def to_device(module: M, device: torch.device | str) -> M:
     return module
 
 
-def conv_encoder(in_channels: int, widths: list[int], size: int, out_dim: int) -> nn.Sequential:
+class ResidualBlock(nn.Module):
+    """Two 3x3 convolutions with batch norm and an identity skip: ``(n, c, h, w)`` -> same."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(channels),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(channels, channels, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(channels),
+        )
+        self.act = nn.LeakyReLU(0.2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(x + self.body(x))
+
+
+def conv_encoder(
+    in_channels: int, widths: list[int], size: int, out_dim: int, blocks: int = 0
+) -> nn.Sequential:
     """Strided-conv encoder: ``(n, in_channels, size, size)`` -> ``(n, out_dim)``.
 
-    Each width halves the spatial size (stride 2, kernel 4); ``size`` must be divisible by
+    Each width halves the spatial size (stride 2, kernel 4), followed by ``blocks``
+    :class:`ResidualBlock` s (a ResNet-like stage); ``size`` must be divisible by
     ``2 ** len(widths)``.
     """
     if size % (2 ** len(widths)):
@@ -68,6 +89,7 @@ def conv_encoder(in_channels: int, widths: list[int], size: int, out_dim: int) -
     ch = in_channels
     for w in widths:
         layers += [nn.Conv2d(ch, w, 4, 2, 1), nn.BatchNorm2d(w), nn.LeakyReLU(0.2)]
+        layers += [ResidualBlock(w) for _ in range(blocks)]
         ch = w
     final = size // 2 ** len(widths)
     layers += [nn.Flatten(), nn.Linear(ch * final * final, out_dim)]

@@ -59,3 +59,19 @@ def test_unknown_labels_are_masked_and_bad_labels_rejected():
         fit_classifier(images, df.drop(columns="ring"), ATTRIBUTES, cfg, clf_kwargs=TINY)
     with pytest.raises(ValueError, match="expected 32x32"):
         AttributeClassifier(ATTRIBUTES, **TINY).predict(np.zeros((2, 64, 64, 3), np.uint8))
+
+
+def test_a_resnet_like_judge_has_residual_stages_and_round_trips(tmp_path):
+    from plugen.nn import ResidualBlock
+
+    clf = AttributeClassifier({"a": "binary", "b": "continuous"}, size=16, widths=(8, 16), blocks=2)
+    assert sum(isinstance(m, ResidualBlock) for m in clf.modules()) == 4
+    block = ResidualBlock(4).eval()
+    for p in block.body.parameters():
+        torch.nn.init.zeros_(p)
+    x = torch.randn(2, 4, 5, 5)
+    assert torch.allclose(block(x), torch.nn.functional.leaky_relu(x, 0.2))  # identity skip
+    images = np.random.default_rng(0).integers(0, 255, (6, 16, 16, 3), dtype=np.uint8)
+    clf.save(tmp_path / "judge.pt")
+    back = AttributeClassifier.load(tmp_path / "judge.pt")
+    pd.testing.assert_frame_equal(back.predict(images), clf.predict(images))

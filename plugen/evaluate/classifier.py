@@ -38,8 +38,9 @@ class AttributeClassifier(ConfigCheckpoint, nn.Module):
     """CNN ``(n, 3, size, size)`` in [0, 1] -> raw outputs ``(n, k)``, one per attribute.
 
     kinds: ``{attribute: "binary" | "continuous"}`` (order = output order); widths: conv
-    channels; feature_dim: width of the penultimate features; mean/std: standardization of the
-    continuous targets (ignored for binary ones).
+    channels; blocks: residual blocks after each strided conv (0: a plain CNN, more: a
+    ResNet-like judge); feature_dim: width of the penultimate features; mean/std:
+    standardization of the continuous targets (ignored for binary ones).
     """
 
     checkpoint_format, checkpoint_version = FORMAT, FORMAT_VERSION
@@ -51,6 +52,7 @@ class AttributeClassifier(ConfigCheckpoint, nn.Module):
         size: int = 32,
         widths: tuple[int, ...] = (32, 64, 128),
         feature_dim: int = 128,
+        blocks: int = 0,
         mean: Mapping[str, float] | None = None,
         std: Mapping[str, float] | None = None,
     ) -> None:
@@ -64,12 +66,15 @@ class AttributeClassifier(ConfigCheckpoint, nn.Module):
             "size": size,
             "widths": list(widths),
             "feature_dim": feature_dim,
+            "blocks": blocks,
             "mean": {a: float(mean.get(a, 0.0)) for a in kinds},
             "std": {a: float(std.get(a, 1.0)) for a in kinds},
         }
         self.kinds = dict(kinds)
         self.size = size
-        self.body = nn.Sequential(conv_encoder(3, list(widths), size, feature_dim), nn.ReLU())
+        self.body = nn.Sequential(
+            conv_encoder(3, list(widths), size, feature_dim, blocks), nn.ReLU()
+        )
         self.head = nn.Linear(feature_dim, len(kinds))
         self.register_buffer("binary", torch.tensor([k == "binary" for k in kinds.values()]))
         self.register_buffer("mean", torch.tensor(list(self.config["mean"].values())))

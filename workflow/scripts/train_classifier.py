@@ -27,7 +27,7 @@ cfg = TrainConfig(
 # interned names: equal strings are one object, so the checkpoint's pickle is the same bytes
 # whether the kinds came from a module's constants or through Snakemake's params
 kinds = {sys.intern(str(a)): sys.intern(str(k)) for a, k in sm.params.kinds.items()}
-arch = {k: sm.params.cfg[k] for k in ("widths", "feature_dim") if k in sm.params.cfg}
+arch = {k: sm.params.cfg[k] for k in ("widths", "feature_dim", "blocks") if k in sm.params.cfg}
 clf, hist = fit_classifier(
     images,
     df,
