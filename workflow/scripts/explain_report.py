@@ -41,7 +41,7 @@ if inputs is not None and judge and judge["kind"] == "classifier" and sm.input.d
     real_table, _ = io.read_table(sm.input.dataset, io.DATASET)
     real_table = real_table[real_table["split"] == "test"].reset_index(drop=True)
     real = io.read_images(real_table["image_path"], Path(sm.input.dataset).parent)
-    clf = AttributeClassifier.load(sm.input.judge, device)
+    clf = AttributeClassifier.load(judge["path"], device)
     binary = [a for a, k in clf.kinds.items() if k == "binary"]
     backend = ClassifierFeatures(clf)
 
