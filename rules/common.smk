@@ -339,3 +339,32 @@ def explain_cfg(exp):
 
 def counterfactual_tables(wc):
     return [out(wc.exp, "counterfactuals", f"{m}.parquet") for m in EXPLAIN_METHODS]
+
+
+def decision_file(wc):
+    """The decision model's file, as an input (none for an import path package.module:name)."""
+    from plugen.runtime import is_import_path
+
+    path = spec(wc.exp).decision_model(config)["path"]
+    return [] if is_import_path(path) else [path]
+
+
+def explain_decoder(exp):
+    """The decoder the decision reads through (None: the decision model reads latents)."""
+    return decoder(exp) if spec(exp).explain_images(config) else None
+
+
+def explain_decoder_file(wc):
+    return decoder_file(wc) if spec(wc.exp).explain_images(config) else []
+
+
+def explain_judge(exp):
+    """The judge that reads which attributes the images changed (None without images or
+    judge)."""
+    j = spec(exp).judge(config)
+    return j.as_dict() if j is not None and spec(exp).explain_images(config) else None
+
+
+def explain_judge_file(wc):
+    j = explain_judge(wc.exp)
+    return [j["path"]] if j else []

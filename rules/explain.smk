@@ -1,8 +1,9 @@
 # Counterfactual explanations (plugen.explain): the fewest attribute changes that flip a decision
 # model, found by PluGeN in its attribute coordinates and by a latent-gradient baseline, for an
 # image experiment whose <exp>.explain.enabled is true. The decision model is the user's
-# TorchScript file (<exp>.explain.model) or a CNN trained here on a hidden rule over the
-# attributes (<exp>.explain.rule), which the explainer never sees. Helpers: rules/common.smk.
+# TorchScript file (<exp>.explain.model, reading images or, with explain.input: latent, latents)
+# or a CNN trained here on a hidden rule over the attributes (<exp>.explain.rule; shapes and
+# celeba_vae), which the explainer never sees. Helpers: rules/common.smk.
 
 rule train_decision_model:
     input:
@@ -39,10 +40,10 @@ rule train_decision_model:
 rule counterfactual:
     input:
         plugin=out("{exp}", "models", "plugin.pt"),
-        decoder=decoder_file,
-        model=lambda wc: spec(wc.exp).decision_model(config)["path"],
+        decoder=explain_decoder_file,
+        model=decision_file,
         latents=out("{exp}", "latents.parquet"),
-        judge=lambda wc: judge(wc.exp)["path"],
+        judge=explain_judge_file,
         lib=EXPLAIN_LIB,
     output:
         table=out("{exp}", "counterfactuals", "{method}.parquet"),
@@ -64,8 +65,8 @@ rule counterfactual:
     params:
         settings=lambda wc: explain_cfg(wc.exp),
         model=lambda wc: spec(wc.exp).decision_model(config),
-        decoder=lambda wc: decoder(wc.exp),
-        judge=lambda wc: judge(wc.exp),
+        decoder=lambda wc: explain_decoder(wc.exp),
+        judge=lambda wc: explain_judge(wc.exp),
         kinds=lambda wc: spec(wc.exp).attributes(config),
         device=config["device"],
     script:
@@ -78,9 +79,9 @@ rule explain_report:
         images=lambda wc: [t[: -len(".parquet")] for t in counterfactual_tables(wc)],
         plugin=out("{exp}", "models", "plugin.pt"),
         latents=out("{exp}", "latents.parquet"),
-        decoder=decoder_file,
+        decoder=explain_decoder_file,
         dataset=lambda wc: spec(wc.exp).real_images(config) or [],
-        judge=lambda wc: judge(wc.exp)["path"],
+        judge=explain_judge_file,
         lib=lib("explain/measures.py", "evaluate/fid.py", "plots.py"),
     output:
         summary=out("{exp}", "metrics", "counterfactuals.parquet"),
@@ -108,8 +109,8 @@ rule explain_report:
         methods=list(EXPLAIN_METHODS),
         depends_on=lambda wc: spec(wc.exp).depends_on(config),
         attributes=lambda wc: list(spec(wc.exp).attributes(config)),
-        judge=lambda wc: judge(wc.exp),
-        decoder=lambda wc: decoder(wc.exp),
+        judge=lambda wc: explain_judge(wc.exp),
+        decoder=lambda wc: explain_decoder(wc.exp),
         n_figure=lambda wc: explain_cfg(wc.exp)["n_figure"],
         device=config["device"],
     script:

@@ -1,5 +1,6 @@
 """`custom` end to end through the real snakemake: a fabricated user model (latents from a fixed
-nonlinear map, a TorchScript decoder and judge built here, labels with 30% empty cells)."""
+nonlinear map, a TorchScript decoder, judge and decision model built here, labels with 30% empty
+cells)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,21 @@ class Judge(torch.nn.Module):
         return torch.stack([4.0 * u[:, 0], 4.0 * u[:, 1], 40 + 10 * u[:, 2]], 1)
 
 
+class SmileDecision(torch.nn.Module):
+    """images (n, 3, 8, 8) -> one logit per image, > 0 iff smiling: depends on smile alone."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        p = x[:, 0, :4, :].mean((1, 2)).clamp(1e-4, 1 - 1e-4)
+        return 4.0 * torch.log(p / (1 - p))
+
+
+class TwoLogits(torch.nn.Module):
+    """A decision model with one output per class: not one logit per input."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.flatten(1)[:, :2]
+
+
 def truth(u: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({"smile": u[:, 0] > 0, "glasses": u[:, 1] > 0, "age": 40 + 10 * u[:, 2]})
 
@@ -64,6 +80,7 @@ def fabricate(folder, n: int = 3000, seed: int = 0) -> dict:
     labels.to_csv(folder / "labels.csv", index=False)
     torch.jit.script(Decoder(q)).save(str(folder / "decoder.pt"))
     torch.jit.script(Judge()).save(str(folder / "judge.pt"))
+    torch.jit.script(SmileDecision()).save(str(folder / "decision.pt"))
     return {
         "latents": str(folder / "latents.npy"),
         "labels": str(folder / "labels.csv"),
@@ -88,7 +105,11 @@ def custom_config(files: dict) -> dict:
 @pytest.fixture(scope="module")
 def custom_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("custom")
-    (work / "cfg.yaml").write_text(yaml.safe_dump(custom_config(fabricate(work))))
+    cfg = custom_config(fabricate(work))
+    explain = {"enabled": True, "model": str(work / "decision.pt"), "n_inputs": 40}
+    # the judge reads age as changed when it moves by more than 3 years
+    cfg["custom"]["explain"] = {**explain, "tolerance": 3.0, "latent": {"steps": 30}}
+    (work / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     snakemake(work, "--configfile", "cfg.yaml")
     return work
 
@@ -97,7 +118,8 @@ def custom_run(tmp_path_factory):
 def test_custom_run_edits_what_the_judge_reads(custom_run):
     res = custom_run / "results" / "custom"
     metrics = {p.stem: io.read_table(p, io.METRICS)[0] for p in (res / "metrics").glob("*")}
-    assert set(metrics) == {"probe", "generation", "manipulation", "flip", "gradual"}
+    explained = {"counterfactuals", "counterfactual_attributes"}
+    assert set(metrics) == {"probe", "generation", "manipulation", "flip", "gradual"} | explained
     gen = metrics["generation"].set_index("attribute")
     assert gen.loc["mean", "accuracy"] >= 0.9, gen
     man = metrics["manipulation"].query("pair == 'all'")
@@ -109,6 +131,31 @@ def test_custom_run_edits_what_the_judge_reads(custom_run):
     assert probe.loc["smile", "accuracy"] >= 0.9 and probe.loc["age", "spearman"] >= 0.9
     assert np.isfinite(probe.loc["all", "nll"])
     assert "## custom" in (custom_run / "results" / "summary.md").read_text()
+
+
+@pytest.mark.slow
+def test_custom_counterfactuals_of_a_smile_decision_change_smile(custom_run):
+    res = custom_run / "results" / "custom"
+    cf, z = io.read_table(res / "counterfactuals" / "plugen.parquet", io.COUNTERFACTUALS)
+    assert len(cf) == 40 and z.shape == (40, D)
+    assert cf["flipped"].mean() >= 0.9, cf
+    flipped = cf[cf["flipped"]]
+    only_smile = np.array([list(c) == ["smile"] for c in flipped["changed"]])
+    assert only_smile.mean() >= 0.85, flipped["changed"]
+    # an input near the boundary may flip by a smaller move of an entangled continuous axis;
+    # one far from it (|logit| > 1, smile factor beyond +-0.25) is explained by smile alone
+    assert only_smile[flipped["f_before"].abs().to_numpy() > 1].all()
+    assert np.mean(["smile" in c for c in flipped["judged_changed"]]) >= 0.9
+    assert (np.sign(flipped["f_before"]) != np.sign(flipped["f_after"])).all()
+    summary, _ = io.read_table(res / "metrics" / "counterfactuals.parquet", io.METRICS)
+    assert list(summary["method"]) == ["plugen", "latent"]
+    # the user's model has no known rule: faithfulness is left out, and the summary says so
+    assert "judged_faithfulness" not in summary and "rule is unknown" in summary.iloc[0, -1]
+    shares, _ = io.read_table(res / "metrics" / "counterfactual_attributes.parquet", io.METRICS)
+    top = shares.query("method == 'plugen'").sort_values("share").iloc[-1]
+    assert top["attribute"] == "smile" and top["share"] >= 0.9
+    assert (res / "explain_figures" / "counterfactuals_plugen.png").exists()
+    assert "### counterfactuals" in (custom_run / "results" / "summary.md").read_text()
 
 
 @pytest.mark.slow
@@ -157,8 +204,27 @@ def test_custom_without_decoder_reports_the_probe_only(tmp_path):
         ),
         (lambda f, c: c["custom"].update(classifier_outputs=["smile", "age"]), "judge.pt"),
         (lambda f, c: c["custom"].pop("labels"), "custom.labels"),
+        (
+            lambda f, c: c["custom"].update(explain={"enabled": True, "model": str(f / "no.pt")}),
+            "custom.explain.model: ",
+        ),
+        (
+            lambda f, c: (
+                torch.jit.script(TwoLogits()).save(str(f / "decision.pt")),
+                c["custom"].update(explain={"enabled": True, "model": str(f / "decision.pt")}),
+            ),
+            "custom.explain.model: ",
+        ),
     ],
-    ids=["length", "unknown-output", "decoder-not-images", "judge-width", "no-labels"],
+    ids=[
+        "length",
+        "unknown-output",
+        "decoder-not-images",
+        "judge-width",
+        "no-labels",
+        "no-decision-model",
+        "decision-two-logits",
+    ],
 )
 def test_custom_bad_input_fails_before_any_job(tmp_path, change, message):
     files = fabricate(tmp_path, n=200)

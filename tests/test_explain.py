@@ -247,7 +247,14 @@ def _config(**explain):
     return validate_config(raw)
 
 
-def test_config_enables_the_task_and_names_bad_keys():
+class RowSum(nn.Module):
+    """One logit per latent ``(n, d)``; given images ``(n, C, H, W)`` it returns ``(n, H, W)``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.sum(1)
+
+
+def test_config_enables_the_task_and_names_bad_keys(tmp_path):
     from plugen import experiments
     from plugen.config import ConfigError
 
@@ -260,8 +267,11 @@ def test_config_enables_the_task_and_names_bad_keys():
     )
     assert spec.depends_on(cfg) == ["round", "red"]
     assert "explain_figures" in spec.figure_folders(cfg)
-    user = _config(model="f.pt", depends_on=["red"])
-    assert spec.decision_model(user) == {"kind": "torchscript", "path": "f.pt"}
+    f = str(tmp_path / "f.pt")
+    torch.jit.script(RowSum()).save(f)
+    user = _config(model=f, input="latent", depends_on=["red"])
+    assert spec.decision_model(user) == {"kind": "torchscript", "path": f, "input": "latent"}
+    assert "explain_figures" not in spec.figure_folders(user)  # a latent model: no images
     assert "decision_model" not in spec.summary_tables(user) and spec.depends_on(user) == ["red"]
     assert "counterfactuals" not in spec.summary_tables(_config(enabled=False))
     with pytest.raises(ConfigError, match=r"shapes_vae.explain.rule: .*unknown attribute 'blue'"):
@@ -270,3 +280,30 @@ def test_config_enables_the_task_and_names_bad_keys():
         _config(attributes=["round", "size"])
     with pytest.raises(ConfigError, match=r"shapes_vae.explain.bounds: 'red' is not a continuous"):
         _config(bounds={"red": [0, 1]})
+    # the user's model runs on two example inputs before any job
+    with pytest.raises(ConfigError, match=r"shapes_vae.explain.model: .*f.pt: output has shape "):
+        _config(model=f)  # RowSum on images: (2, 32, 32), not one logit per image
+    with pytest.raises(ConfigError, match=r"shapes_vae.explain.model: .*no.pt: file not found"):
+        _config(model=str(tmp_path / "no.pt"))
+    with pytest.raises(ConfigError, match=r"shapes_vae.explain.input: 'latent' needs"):
+        _config(input="latent")
+
+
+def test_every_image_experiment_has_the_task():
+    from plugen import experiments
+    from plugen.config import read_yaml, validate_config
+
+    raw = read_yaml(Path(__file__).parent / "data" / "tiny.yaml")
+    raw["shapes_gan"]["explain"] = {"enabled": True}
+    cfg = validate_config(raw)
+    gan = experiments.get("shapes_gan")
+    assert gan.summary_tables(cfg)[-3:] == (
+        "decision_model",
+        "counterfactuals",
+        "counterfactual_attributes",
+    )
+    assert gan.rule_images(cfg).endswith("shapes/data/classifier_set.parquet")
+    assert gan.depends_on(cfg) == ["round", "red"]
+    for name in ("custom", "stylegan_ffhq", "celeba_vae"):
+        assert experiments.get(name).explain(cfg) is None  # off by default
+        assert "explain" in cfg[name] and cfg[name]["explain"]["input"] == "image"

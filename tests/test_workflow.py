@@ -65,6 +65,9 @@ def test_every_output_matches_its_contract(tiny_run):
     ):
         hist, _ = io.read_table(tiny_run / "results" / f"{name}.parquet", io.HISTORY)
         assert len(hist) >= 1 and hist["train_loss"].notna().all()
+    for m in ("plugen", "latent"):
+        cf, zc = io.read_table(res / "counterfactuals" / f"{m}.parquet", io.COUNTERFACTUALS)
+        assert len(cf) == 12 and zc.shape == (12, 16)
 
 
 @pytest.mark.slow

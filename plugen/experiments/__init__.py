@@ -208,12 +208,26 @@ class Experiment:
         return section if section and section["enabled"] and self.payload == "image" else None
 
     def decision_model(self, config: Config) -> dict[str, str]:
-        """The decision model explained: the user's TorchScript file (``<name>.explain.model``)
-        or the hidden-rule model trained in the DAG (kind "rule")."""
-        model = (self.explain(config) or {}).get("model")
-        if model:
-            return {"kind": "torchscript", "path": model}
-        return {"kind": "rule", "path": results_path(self.name, "models", "decision.pt")}
+        """The decision model explained: the user's TorchScript file (``<name>.explain.model``,
+        reading ``input`` "image" or "latent") or the hidden-rule model trained in the DAG
+        (kind "rule", reading images)."""
+        section = self.explain(config) or {}
+        if section.get("model"):
+            return {"kind": "torchscript", "path": section["model"], "input": section["input"]}
+        path = results_path(self.name, "models", "decision.pt")
+        return {"kind": "rule", "path": path, "input": "image"}
+
+    def explain_images(self, config: Config) -> bool:
+        """Whether the explained decision reads decoded images (then counterfactuals have
+        images, judged changes, FID and figure strips), not latents."""
+        return self.decision_model(config)["input"] == "image"
+
+    def decision_input(self, config: Config, n: int = 2) -> Any:
+        """``n`` example inputs of the decision model (a float tensor: images ``(n, C, H, W)``
+        in the decoder's pixel range, or latents ``(n, d)``), to check a user's model before
+        any job; None when they cannot be made before the jobs (e.g. a decoder trained in the
+        DAG)."""
+        return None
 
     def rule_images(self, config: Config) -> str | None:
         """Labelled images (a dataset table) a hidden-rule decision model trains on; None when
@@ -240,13 +254,25 @@ class Experiment:
         return (*trained, "counterfactuals", "counterfactual_attributes")
 
     def explain_problems(self, config: Config) -> list[str]:
-        """Problems with ``<name>.explain`` (rule, attribute names, bounds), one line each."""
+        """Problems with ``<name>.explain`` (input, the user's decision model run on
+        :meth:`decision_input`, rule, attribute names, bounds), one line each."""
         from plugen.explain.rule import Rule
 
         section = self.explain(config)
         if not section:
             return []
         attrs, key, problems = self.attributes(config), f"{self.name}.explain", []
+        if section["input"] == "image" and self.decoder(config) is None:
+            problems.append(
+                f"{key}.input: 'image' needs a decoder, and {self.name} has none "
+                "(set input: latent for a model that reads latents)"
+            )
+        elif section["model"]:
+            problems += self._decision_model_problems(config, f"{key}.model")
+        if section["input"] == "latent" and not section["model"]:
+            problems.append(
+                f"{key}.input: 'latent' needs {key}.model (a rule's model reads images)"
+            )
         if not section["model"]:
             if self.rule_images(config) is None:
                 problems.append(f"{key}.model: {self.name} has no images to train a rule on")
@@ -266,6 +292,32 @@ class Experiment:
             elif not lo < hi:
                 problems.append(f"{key}.bounds.{name}: expected [low, high] with low < high")
         return problems
+
+    def _decision_model_problems(self, config: Config, key: str) -> list[str]:
+        """The user's decision model: its file exists and maps two example inputs to one
+        logit each (one line naming ``key`` otherwise)."""
+        import os
+
+        from plugen.runtime import is_import_path
+
+        path = self.explain(config)["model"]
+        if not is_import_path(path) and not os.path.isfile(path):
+            return [f"{key}: {path}: file not found"]
+        try:
+            x = self.decision_input(config)
+            if x is None:
+                return []
+            import torch
+
+            from plugen.backbones.torchscript import load_torchscript
+            from plugen.explain.decision import check_logits
+
+            with torch.no_grad():
+                check_logits(load_torchscript(path, "decision model").eval()(x), len(x), path)
+        except Exception as exc:  # noqa: BLE001 - the user's module may raise anything
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return [f"{key}: {first}"]
+        return []
 
     # ---------------------------------------------------------------- derived
     def binary(self, config: Config) -> list[str]:
@@ -298,7 +350,8 @@ class Experiment:
 
     def figure_folders(self, config: Config) -> tuple[str, ...]:
         """Figure folders under results/<name>/ that the report collects."""
-        explained = ("explain_figures",) if self.explain(config) else ()
+        shown = self.explain(config) and self.explain_images(config)
+        explained = ("explain_figures",) if shown else ()
         return (("figures",) if self.figure_tasks(config) else ()) + self.figure_dirs + explained
 
     def input_files(self, config: Config) -> list[str]:
@@ -365,5 +418,6 @@ def check_config(config: Config) -> list[str]:
         except ValueError as exc:
             problems.append(str(exc))
             continue
-        problems += spec.check(config) + spec.explain_problems(config)
+        # the explain checks read the experiment's files: only once its own checks pass
+        problems += spec.check(config) or spec.explain_problems(config)
     return problems

@@ -13,6 +13,7 @@ held-out accuracy per attribute)."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from plugen.experiments import Config, Decoder, Experiment, Judge, register, results_path
 
@@ -76,10 +77,29 @@ class CelebAVAE(Experiment):
             *self.tasks(config),
             *fid,
             *self.rival_tables(config),
+            *self.explain_tables(config),
         )
 
     def real_images(self, config: Config) -> str:
         return results_path(self.name, "data", "dataset.parquet")
+
+    def rule_images(self, config: Config) -> str:
+        """The data set: a hidden-rule model trains on its train and val splits."""
+        return self.real_images(config)
+
+    def decision_input(self, config: Config, n: int = 2) -> Any:
+        """Images in the decoder's pixel range, or latents of the VAE trained here (None for
+        the user's encoder, whose width is known only once it runs)."""
+        import torch
+
+        gen = torch.Generator().manual_seed(0)
+        if self.decision_model(config)["input"] == "latent":
+            if self._checkpoint(config):
+                return None
+            return torch.zeros(n, config["celeba_vae"]["backbone"]["latent_dim"])
+        lo, hi = self.decoder(config).image_range
+        size = config["celeba_vae"]["data"]["size"]
+        return lo + (hi - lo) * torch.rand(n, 3, size, size, generator=gen)
 
     def inception_path(self, config: Config) -> str | None:
         return config["celeba_vae"]["fid"]["inception_path"]

@@ -37,6 +37,9 @@ class Custom(UserFilesExperiment):
     def attributes(self, config: Config) -> dict[str, str]:
         return dict(user_data(config).kinds)
 
+    def latent_dim(self, config: Config) -> int:
+        return len(user_data(config).z[0])
+
     def decoder(self, config: Config) -> Decoder | None:
         c = config["custom"]
         if not c["decoder"]:

@@ -33,7 +33,7 @@ class ShapesGAN(ShapesExperiment):
 
     def summary_tables(self, config: Config) -> tuple[str, ...]:
         tables = ("flip", "flip_real", "generation", "inversion", "fid", "timing")
-        return (*tables, *self.rival_tables(config))
+        return (*tables, *self.rival_tables(config), *self.explain_tables(config))
 
 
 SPEC = register(

@@ -4,6 +4,8 @@ tasks judged by the external shapes classifier (stand-in for the paper's CelebA 
 
 from __future__ import annotations
 
+from typing import Any
+
 from plugen.experiments import Config, Decoder, Experiment, Judge, register, results_path
 
 
@@ -32,6 +34,14 @@ class ShapesExperiment(Experiment):
 
     def latent_width(self, config: Config) -> int:
         raise NotImplementedError
+
+    def decision_input(self, config: Config, n: int = 2) -> Any:
+        import torch
+
+        if self.decision_model(config)["input"] == "latent":
+            return torch.zeros(n, self.latent_width(config))
+        size = config["shapes"]["data"]["size"]
+        return torch.rand(n, 3, size, size, generator=torch.Generator().manual_seed(0))
 
     def conv_widths(self, config: Config) -> dict[str, list[int]]:
         """Config key -> widths of the backbone's stride-2 conv stacks."""

@@ -45,6 +45,9 @@ class StyleGANFFHQ(UserFilesExperiment):
 
         return {**dict.fromkeys(BINARY, "binary"), **dict.fromkeys(CONTINUOUS, "continuous")}
 
+    def latent_dim(self, config: Config) -> int:
+        return self._data(config)[1].shape[1]
+
     def decoder(self, config: Config) -> Decoder | None:
         c = config["stylegan_ffhq"]
         if not c["generator"]:

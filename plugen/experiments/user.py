@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
 from plugen.experiments import Config, Decoder, Experiment, Judge
 
@@ -25,6 +26,23 @@ class UserFilesExperiment(Experiment):
     """
 
     decoder_key = "decoder"
+
+    def latent_dim(self, config: Config) -> int:
+        """Width d of the user's latents as PluGeN models them."""
+        raise NotImplementedError
+
+    def decision_input(self, config: Config, n: int = 2) -> Any:
+        """Latents ``(n, d)``, or their images through the user's decoder."""
+        import torch
+
+        z = torch.randn(n, self.latent_dim(config), generator=torch.Generator().manual_seed(0))
+        if self.decision_model(config)["input"] == "latent":
+            return z
+        from plugen.explain.load import tensor_decoder
+
+        decode, _ = tensor_decoder(self.decoder(config).as_dict())
+        with torch.no_grad():
+            return decode(z)
 
     def figure_tasks(self, config: Config) -> tuple[str, ...]:
         return self.tasks(config) if self.decoder(config) else ()

@@ -28,4 +28,7 @@ NOTES = {
     "inversion": "Gradient-descent inversion of real test images: pixel MSE/PSNR and how often "
     "the classifier reads the true label off the reconstruction.",
     "generation": "All 32 combinations of the binary attributes requested from the prior.",
+    "counterfactuals": "FID is computed against real test images with the same judge-read "
+    "binary attributes; nll_increase is the plugin's NLL, all labels unknown.",
+    "counterfactual_attributes": "share of flipped counterfactuals changing each attribute",
 }

@@ -20,4 +20,7 @@ NOTES = {
     "(including held-out ones), judged by a classifier trained on separate data.",
     "manipulation": "Ours: every pair of binary attributes flipped on test images; 'held-out' "
     "rows end in a combination never seen in PluGeN's training labels.",
+    "counterfactuals": "FID is computed against real test images with the same judge-read "
+    "binary attributes; nll_increase is the plugin's NLL, all labels unknown.",
+    "counterfactual_attributes": "share of flipped counterfactuals changing each attribute",
 }

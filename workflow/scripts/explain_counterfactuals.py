@@ -1,5 +1,6 @@
 """Counterfactuals of the first test inputs by one method (PluGeN's attribute search or the
-latent-gradient baseline), judged by the external judge; images beside the table."""
+latent-gradient baseline), judged by the external judge; images beside the table. A decision
+model that reads latents (no decoder param) gives no images, and the images folder stays empty."""
 
 from pathlib import Path
 
@@ -20,10 +21,12 @@ latents, z = latents[test].head(settings["n_inputs"]), z[test][: settings["n_inp
 if not len(latents):
     raise ValueError(f"{sm.input.latents}: no test rows to explain")
 plugin = PluGeN.load(sm.input.plugin, device=device, expected_latent_dim=z.shape[1])
-decode, image_range = tensor_decoder(sm.params.decoder, device)
+decode, image_range = None, (0.0, 1.0)
+if sm.params.decoder is not None:
+    decode, image_range = tensor_decoder(sm.params.decoder, device)
 model = load_decision_model(sm.params.model, device)
 decision = Decision(model, decode, image_range, device=device, name=sm.params.model["path"])
-judge = load_judge(sm.params.judge, sm.params.kinds, device)
+judge = load_judge(sm.params.judge, sm.params.kinds, device) if sm.params.judge else None
 frame, z_cf, images = run_method(
     sm.wildcards.method,
     plugin,
@@ -34,7 +37,9 @@ frame, z_cf, images = run_method(
     judge,
     sm.params.kinds,
 )
-frame["image_path"] = io.write_images(images, sm.output.images, frame["source_id"])
+Path(sm.output.images).mkdir(parents=True, exist_ok=True)
+if images is not None:
+    frame["image_path"] = io.write_images(images, sm.output.images, frame["source_id"])
 io.write_table(sm.output.table, frame, io.COUNTERFACTUALS, z=z_cf)
 log.info(
     "%s: %d inputs, %d flipped, mean changed %.2f (%s)",

@@ -1,4 +1,5 @@
-"""Train the hidden-rule decision model on labelled images; score it on the real test images."""
+"""Train the hidden-rule decision model on labelled images (all but the test split of its
+table); score it on the real test images."""
 
 from pathlib import Path
 
@@ -15,6 +16,7 @@ sm = snakemake  # noqa: F821
 log, device = setup_job(sm)
 rule = Rule(sm.params.rule, sm.params.kinds)
 df, _ = io.read_table(sm.input.table, io.DATASET)
+df = df[df["split"] != "test"].reset_index(drop=True)
 images = io.read_images(df["image_path"], Path(sm.input.table).parent)
 t = sm.params.cfg["train"]
 cfg = TrainConfig(

@@ -1,5 +1,7 @@
 """The counterfactual measures per method, the per-attribute table, and figure strips
-(decoded input | counterfactual, labelled with the attributes changed)."""
+(decoded input | counterfactual, labelled with the attributes changed; none when the decision
+model reads latents). Faithfulness needs the attributes the decision really depends on: without
+them (a user's model, no explain.depends_on) its columns give way to a ``faithfulness`` note."""
 
 from pathlib import Path
 
@@ -25,11 +27,11 @@ first = next(iter(frames.values()))
 z_in = z_all[[rows[i] for i in first["source_id"]]]
 plugin = PluGeN.load(sm.input.plugin, device=device)
 nll_inputs = float(plugin_nll(plugin, z_in).mean())
-decode = image_decoder(sm.params.decoder, device)
-inputs = decode(z_in)
+inputs = image_decoder(sm.params.decoder, device)(z_in) if sm.params.decoder else None
 
 fid = {}
-if sm.params.judge["kind"] == "classifier" and sm.input.dataset:
+judge = sm.params.judge
+if inputs is not None and judge and judge["kind"] == "classifier" and sm.input.dataset:
     # FID against real test images of the same (judge-read) binary attributes: a counterfactual
     # set has another attribute mix than the test set, which plain FID would measure instead
     from plugen.evaluate.classifier import AttributeClassifier
@@ -39,7 +41,7 @@ if sm.params.judge["kind"] == "classifier" and sm.input.dataset:
     real_table, _ = io.read_table(sm.input.dataset, io.DATASET)
     real_table = real_table[real_table["split"] == "test"].reset_index(drop=True)
     real = io.read_images(real_table["image_path"], Path(sm.input.dataset).parent)
-    clf = AttributeClassifier.load(sm.input.judge, device)
+    clf = AttributeClassifier.load(judge["path"], device)
     binary = [a for a, k in clf.kinds.items() if k == "binary"]
     backend = ClassifierFeatures(clf)
 
@@ -63,6 +65,9 @@ summary = pd.DataFrame(
         for method, frame in frames.items()
     ]
 )
+if sm.params.depends_on is None:
+    summary = summary.drop(columns=["faithfulness", "judged_faithfulness"])
+    summary["faithfulness"] = "not reported: the decision model's rule is unknown"
 io.write_table(sm.output.summary, summary, io.METRICS)
 table = attribute_table(frames, sm.params.attributes, sm.params.depends_on)
 io.write_table(sm.output.attributes, table, io.METRICS)
@@ -70,7 +75,7 @@ log.info("counterfactuals:\n%s\n%s", summary.to_string(), table.to_string())
 
 folder = Path(sm.output.figures)
 folder.mkdir(parents=True, exist_ok=True)
-for method, path in zip(sm.params.methods, sm.input.tables):
+for method, path in zip(sm.params.methods, sm.input.tables) if inputs is not None else ():
     frame = frames[method]
     shown = np.flatnonzero(frame["flipped"].to_numpy())[: sm.params.n_figure]
     if not len(shown):
