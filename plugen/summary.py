@@ -57,7 +57,13 @@ def render_summary(experiment: str, tables: dict[str, pd.DataFrame]) -> str:
 
 # ---------------------------------------------------------------------------- method comparison
 # Our method keys -> the paper's column names (the CNF rival is StyleFlow's flow type).
-PAPER_NAMES = {"plugen": "PluGeN", "cflow": "cFlow", "cnf": "StyleFlow"}
+PAPER_NAMES = {
+    "plugen": "PluGeN",
+    "cflow": "cFlow",
+    "cnf": "StyleFlow",
+    "msp": "MSP",
+    "cvae": "cVAE",
+}
 
 
 def _cells(task: str, metrics: pd.DataFrame) -> dict[str, float]:
@@ -113,12 +119,15 @@ def training_report(
     histories: Mapping[str, pd.DataFrame],
     caps: Mapping[str, int | None],
     seconds: Mapping[str, float],
+    latency: Mapping[str, Mapping[int, float]] | None = None,
 ) -> pd.DataFrame:
     """How each method's training ended: one row per method of ``histories`` (method -> its
     history table), with ``epochs_run``, ``epoch_cap`` (``caps``; None: a closed-form fit),
     ``best_epoch`` (lowest ``val_loss``, else ``val_nll``, else the last epoch), ``stopped``
     ("early stop": fewer epochs than the cap; "epoch cap"; "closed form") and ``train_seconds``
-    (``seconds``, the training rule's wall time)."""
+    (``seconds``, the training rule's wall time). ``latency``: method -> batch size -> edit
+    milliseconds per image, one ``edit_ms_b<batch>`` column per batch size (NaN for a method
+    without a measurement)."""
     rows = []
     for method, hist in histories.items():
         cap = caps.get(method)
@@ -140,7 +149,11 @@ def training_report(
                 "train_seconds": float(seconds.get(method, np.nan)),
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    latency = latency or {}
+    for b in sorted({b for per in latency.values() for b in per}):
+        frame[f"edit_ms_b{b}"] = [float(latency.get(m, {}).get(b, np.nan)) for m in frame.method]
+    return frame
 
 
 def paper_beside(experiment: str, table: str, methods: Sequence[str]) -> pd.DataFrame | None:
