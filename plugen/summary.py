@@ -92,7 +92,9 @@ def _cells(task: str, metrics: pd.DataFrame) -> dict[str, float]:
     raise ValueError(f"compare: unknown image task {task!r}")
 
 
-def compare_methods(task: str, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def compare_methods(
+    task: str, tables: Mapping[str, pd.DataFrame], temperature: float | None = None
+) -> pd.DataFrame:
     """``compare_<task>``: one row per method (in the order of ``tables``: method -> its
     ``metrics/<task>`` table, as :func:`plugen.tasks.score_task` writes it), one float column
     per cell, each a plain lookup in that method's table:
@@ -105,11 +107,16 @@ def compare_methods(task: str, tables: Mapping[str, pd.DataFrame]) -> pd.DataFra
       ``_mean``;
     - ``gradual``: Spearman correlations and mean absolute error.
 
+    ``temperature``: the sampling temperature every method generated at (the standard deviation
+    of its Gaussian base: PluGeN's style, cFlow's and the CNF's whole base, cVAE's latent,
+    InterFaceGAN's fitted Gaussian), a ``temperature`` column after ``method`` when given.
     Raises ValueError for an unknown task or no tables.
     """
     if not tables:
         raise ValueError(f"compare_{task}: no methods to compare")
     rows = [{"method": m, **_cells(task, t)} for m, t in tables.items()]
+    if temperature is not None:
+        rows = [{"method": r.pop("method"), "temperature": float(temperature), **r} for r in rows]
     frame = pd.DataFrame(rows)
     cells = [c for c in frame.columns if c != "method"]
     return frame.astype({c: float for c in cells})
@@ -181,7 +188,9 @@ def _rival_note(experiment: str) -> str:
 
     note = experiments.get(experiment).rival_note if experiment in experiments.names() else ""
     return (
-        "each rival is trained on the same train/val latents and labels as PluGeN, answers the "
-        "same requests (same sources, same seed) and is judged by the same classifier; a task "
-        "whose operation a rival lacks is skipped. " + note
+        "each rival is trained on the same train/val rows and labels as PluGeN (the latents, or "
+        "for MSP and cVAE the images they were encoded from), answers the same requests (same "
+        "sources, same seed, same sampling temperature) and is judged by the same classifier; a "
+        "task whose operation a rival lacks is skipped (MSP only edits, cVAE only generates). "
+        + note
     ).strip()

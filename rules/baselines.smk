@@ -59,6 +59,11 @@ rule compare_task:
         runtime=per_attempt(5),
     params:
         methods=lambda wc: list(spec(wc.exp).compared_methods(config, wc.task)),
+        temperature=lambda wc: (
+            config[wc.exp]["tasks"][wc.task].get("temperature", 1.0)
+            if wc.task == "generation"
+            else None
+        ),
     script:
         "../workflow/scripts/compare_baselines.py"
 

@@ -69,6 +69,14 @@ def test_compare_generation_has_f1_and_auc_per_attribute():
     assert table.loc[1, "f1_mean"] == 0.1
 
 
+def test_compare_generation_prints_the_temperature_every_method_sampled_at():
+    gen = pd.DataFrame({"attribute": ["a"], "accuracy": [0.8], "f1": [0.7], "auc": [0.9]})
+    table = compare_methods("generation", {"plugen": gen, "cvae": gen}, temperature=0.5)
+    assert list(table.columns[:3]) == ["method", "temperature", "f1_a"]
+    assert table["temperature"].tolist() == [0.5, 0.5]
+    assert "temperature" not in compare_methods("generation", {"plugen": gen}).columns
+
+
 def test_compare_refuses_an_unknown_task_and_no_methods():
     with pytest.raises(ValueError, match="unknown image task"):
         compare_methods("fid", {"plugen": pd.DataFrame({"x": [1.0]})})
@@ -109,7 +117,8 @@ def test_training_report_has_edit_latency_per_batch_and_nan_where_not_measured()
         {"plugen": {1: 0.5, 256: 0.01}, "cnf": {1: 40.0, 256: 2.0}},
     ).set_index("method")
     assert table.loc["cnf", "edit_ms_b1"] == 40.0 and table.loc["plugen", "edit_ms_b256"] == 0.01
-    assert np.isnan(table.loc["cvae", "edit_ms_b1"]) and np.isnan(table.loc["cvae", "train_seconds"])
+    assert np.isnan(table.loc["cvae", "edit_ms_b1"])
+    assert np.isnan(table.loc["cvae", "train_seconds"])
 
 
 def test_source_labels_fill_unknown_binary_labels_with_the_rounded_probability():
