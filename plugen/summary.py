@@ -57,7 +57,13 @@ def render_summary(experiment: str, tables: dict[str, pd.DataFrame]) -> str:
 
 # ---------------------------------------------------------------------------- method comparison
 # Our method keys -> the paper's column names (the CNF rival is StyleFlow's flow type).
-PAPER_NAMES = {"plugen": "PluGeN", "cflow": "cFlow", "cnf": "StyleFlow"}
+PAPER_NAMES = {
+    "plugen": "PluGeN",
+    "cflow": "cFlow",
+    "cnf": "StyleFlow",
+    "msp": "MSP",
+    "cvae": "cVAE",
+}
 
 
 def _cells(task: str, metrics: pd.DataFrame) -> dict[str, float]:
@@ -86,7 +92,9 @@ def _cells(task: str, metrics: pd.DataFrame) -> dict[str, float]:
     raise ValueError(f"compare: unknown image task {task!r}")
 
 
-def compare_methods(task: str, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+def compare_methods(
+    task: str, tables: Mapping[str, pd.DataFrame], temperature: float | None = None
+) -> pd.DataFrame:
     """``compare_<task>``: one row per method (in the order of ``tables``: method -> its
     ``metrics/<task>`` table, as :func:`plugen.tasks.score_task` writes it), one float column
     per cell, each a plain lookup in that method's table:
@@ -99,11 +107,16 @@ def compare_methods(task: str, tables: Mapping[str, pd.DataFrame]) -> pd.DataFra
       ``_mean``;
     - ``gradual``: Spearman correlations and mean absolute error.
 
+    ``temperature``: the sampling temperature every method generated at (the standard deviation
+    of its Gaussian base: PluGeN's style, cFlow's and the CNF's whole base, cVAE's latent,
+    InterFaceGAN's fitted Gaussian), a ``temperature`` column after ``method`` when given.
     Raises ValueError for an unknown task or no tables.
     """
     if not tables:
         raise ValueError(f"compare_{task}: no methods to compare")
     rows = [{"method": m, **_cells(task, t)} for m, t in tables.items()]
+    if temperature is not None:
+        rows = [{"method": r.pop("method"), "temperature": float(temperature), **r} for r in rows]
     frame = pd.DataFrame(rows)
     cells = [c for c in frame.columns if c != "method"]
     return frame.astype({c: float for c in cells})
@@ -113,12 +126,15 @@ def training_report(
     histories: Mapping[str, pd.DataFrame],
     caps: Mapping[str, int | None],
     seconds: Mapping[str, float],
+    latency: Mapping[str, Mapping[int, float]] | None = None,
 ) -> pd.DataFrame:
     """How each method's training ended: one row per method of ``histories`` (method -> its
     history table), with ``epochs_run``, ``epoch_cap`` (``caps``; None: a closed-form fit),
     ``best_epoch`` (lowest ``val_loss``, else ``val_nll``, else the last epoch), ``stopped``
     ("early stop": fewer epochs than the cap; "epoch cap"; "closed form") and ``train_seconds``
-    (``seconds``, the training rule's wall time)."""
+    (``seconds``, the training rule's wall time). ``latency``: method -> batch size -> edit
+    milliseconds per image, one ``edit_ms_b<batch>`` column per batch size (NaN for a method
+    without a measurement)."""
     rows = []
     for method, hist in histories.items():
         cap = caps.get(method)
@@ -140,7 +156,11 @@ def training_report(
                 "train_seconds": float(seconds.get(method, np.nan)),
             }
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    latency = latency or {}
+    for b in sorted({b for per in latency.values() for b in per}):
+        frame[f"edit_ms_b{b}"] = [float(latency.get(m, {}).get(b, np.nan)) for m in frame.method]
+    return frame
 
 
 def paper_beside(experiment: str, table: str, methods: Sequence[str]) -> pd.DataFrame | None:
@@ -168,7 +188,9 @@ def _rival_note(experiment: str) -> str:
 
     note = experiments.get(experiment).rival_note if experiment in experiments.names() else ""
     return (
-        "each rival is trained on the same train/val latents and labels as PluGeN, answers the "
-        "same requests (same sources, same seed) and is judged by the same classifier; a task "
-        "whose operation a rival lacks is skipped. " + note
+        "each rival is trained on the same train/val rows and labels as PluGeN (the latents, or "
+        "for MSP and cVAE the images they were encoded from), answers the same requests (same "
+        "sources, same seed, same sampling temperature) and is judged by the same classifier; a "
+        "task whose operation a rival lacks is skipped (MSP only edits, cVAE only generates). "
+        + note
     ).strip()

@@ -1,6 +1,7 @@
 # The paper's rivals beside PluGeN: each experiment's spec names them (rivals(config), from
-# <exp>.baselines.methods). A rival trains on the same latents, train/val rows and labels as
-# PluGeN, then answers the same requests through the image-task rules (sample/score/
+# <exp>.baselines.methods). A rival trains on the same train/val rows and labels as PluGeN (a
+# latent rival on the latents, an image rival, MSP or cVAE, on the images they were encoded
+# from), then answers the same requests through the image-task rules (sample/score/
 # evaluate_task with run = "<exp>/baselines/<method>"); the comparison tables put every method
 # of a task side by side.
 
@@ -8,6 +9,7 @@
 rule train_baseline:
     input:
         latents=out("{exp}", "latents.parquet"),
+        dataset=rival_dataset,
         lib=rival_lib,
     output:
         model=run_path("{exp}", "{method}", "model.pt"),
@@ -57,6 +59,11 @@ rule compare_task:
         runtime=per_attempt(5),
     params:
         methods=lambda wc: list(spec(wc.exp).compared_methods(config, wc.task)),
+        temperature=lambda wc: (
+            config[wc.exp]["tasks"][wc.task].get("temperature", 1.0)
+            if wc.task == "generation"
+            else None
+        ),
     script:
         "../workflow/scripts/compare_baselines.py"
 
@@ -71,7 +78,16 @@ rule rivals_training:
             )
             for m in training_methods(wc.exp)
         ],
-        lib=lib("summary.py"),
+        models=lambda wc: [
+            (
+                out(wc.exp, "models", "plugin.pt")
+                if m == "plugen"
+                else run_path(wc.exp, m, "model.pt")
+            )
+            for m in training_methods(wc.exp)
+        ],
+        latents=out("{exp}", "latents.parquet"),
+        lib=lib("summary.py", "tasks.py"),
     output:
         metrics=out("{exp}", "metrics", "rivals_training.parquet"),
     log:
@@ -84,9 +100,10 @@ rule rivals_training:
         "../environment.yml"
     threads: 1
     resources:
-        mem_mb=per_attempt(1000),
+        mem_mb=per_attempt(2000),
         runtime=per_attempt(5),
     params:
+        device=config["device"],
         methods=lambda wc: training_methods(wc.exp),
         # read if present: benchmarks are records, not inputs (deleting them reruns nothing)
         benchmarks=lambda wc: [

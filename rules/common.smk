@@ -5,6 +5,7 @@ from pathlib import Path
 sys.path.insert(0, workflow.basedir)
 from plugen import experiments  # noqa: E402
 from plugen.experiments import RIVAL_OPERATIONS, parse_run, run_path  # noqa: E402
+from plugen.experiments import IMAGE_RIVALS  # noqa: E402
 from plugen.config import read_yaml, validate_config  # noqa: E402
 
 for (
@@ -140,12 +141,23 @@ def editor_lib(wc):
     method = parse_run(wc.run)[1]
     if method == "plugen":
         return lib("tasks.py", "model.py", "backbones/__init__.py")
+    image = ("baselines/image.py",) if method in IMAGE_RIVALS else ()
     return lib(
         "tasks.py",
         "backbones/__init__.py",
         "baselines/base.py",
         f"baselines/{method}.py",
+        *image,
     )
+
+
+def rival_dataset(wc):
+    """The image dataset table an image rival trains on and edits (none for other editors)."""
+    if "method" in wc.keys():
+        exp, method = wc.exp, wc.method
+    else:
+        exp, method = parse_run(wc.run)
+    return [spec(exp).real_images(config)] if method in IMAGE_RIVALS else []
 
 
 def figure_tables(wc):
@@ -163,12 +175,17 @@ def fid_tables(wc):
 
 
 def rival_lib(wc):
-    flows = ("baselines/cflow.py", "train.py") if wc.method != "interfacegan" else ()
+    if wc.method in IMAGE_RIVALS:
+        trained = ("baselines/image.py", "nn.py", "train.py")
+    elif wc.method != "interfacegan":
+        trained = ("baselines/cflow.py", "train.py")
+    else:
+        trained = ()
     return lib(
         "baselines/__init__.py",
         "baselines/base.py",
         f"baselines/{wc.method}.py",
-        *flows,
+        *trained,
     )
 
 

@@ -10,6 +10,7 @@ rule sample:
         plugin=editor_model,
         decoder=decoder_file,
         sources=task_sources,
+        dataset=rival_dataset,
         lib=editor_lib,
     output:
         table=out("{run}", "samples", "{task}.parquet"),

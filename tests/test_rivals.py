@@ -69,6 +69,14 @@ def test_compare_generation_has_f1_and_auc_per_attribute():
     assert table.loc[1, "f1_mean"] == 0.1
 
 
+def test_compare_generation_prints_the_temperature_every_method_sampled_at():
+    gen = pd.DataFrame({"attribute": ["a"], "accuracy": [0.8], "f1": [0.7], "auc": [0.9]})
+    table = compare_methods("generation", {"plugen": gen, "cvae": gen}, temperature=0.5)
+    assert list(table.columns[:3]) == ["method", "temperature", "f1_a"]
+    assert table["temperature"].tolist() == [0.5, 0.5]
+    assert "temperature" not in compare_methods("generation", {"plugen": gen}).columns
+
+
 def test_compare_refuses_an_unknown_task_and_no_methods():
     with pytest.raises(ValueError, match="unknown image task"):
         compare_methods("fid", {"plugen": pd.DataFrame({"x": [1.0]})})
@@ -98,6 +106,19 @@ def test_training_report_says_how_each_method_stopped():
     assert table.loc["plugen", "stopped"] == "epoch cap" and table.loc["plugen", "best_epoch"] == 2
     assert table.loc["interfacegan", "stopped"] == "closed form"
     assert table.loc["cflow", "train_seconds"] == 5.0
+
+
+def test_training_report_has_edit_latency_per_batch_and_nan_where_not_measured():
+    hist = pd.DataFrame({"epoch": [1], "val_loss": [1.0]})
+    table = training_report(
+        {"plugen": hist, "cnf": hist, "cvae": hist},
+        {"plugen": 1, "cnf": 1, "cvae": 1},
+        {},
+        {"plugen": {1: 0.5, 256: 0.01}, "cnf": {1: 40.0, 256: 2.0}},
+    ).set_index("method")
+    assert table.loc["cnf", "edit_ms_b1"] == 40.0 and table.loc["plugen", "edit_ms_b256"] == 0.01
+    assert np.isnan(table.loc["cvae", "edit_ms_b1"])
+    assert np.isnan(table.loc["cvae", "train_seconds"])
 
 
 def test_source_labels_fill_unknown_binary_labels_with_the_rounded_probability():
@@ -173,3 +194,121 @@ def test_interfacegan_leaves_a_single_class_attribute_unedited_and_edits_the_oth
     assert np.allclose(rival.manipulate(z[:5], {"a": 0.0}), z[:5], atol=1e-5)
     edited = rival.manipulate(z[:5], {"b": 1.0})
     assert (rival.distances(edited)[:, 1] > 0).all()
+
+
+# ------------------------------------------------------------------ image rivals (MSP, cVAE)
+class _PaintEditor:
+    """A stand-in image editor with known answers: generate paints pixel (0, 0) red with
+    255 * value of 'a' (and channel 1 with the seed), manipulate paints it with the value."""
+
+    attributes, kinds, size = ["a"], {"a": "binary"}, 2
+
+    def generate(self, values, n, temperature=1.0, seed=None):
+        out = np.zeros((n, 2, 2, 3), np.uint8)
+        out[:, 0, 0, 0], out[:, 0, 0, 1] = 255 * values["a"], seed
+        return out
+
+    def manipulate(self, images, values, source_labels=None):
+        out = images.copy()
+        out[:, 0, 0, 0] = 255 * values["a"]
+        return out
+
+
+def test_flat_image_editor_answers_requests_with_images_of_their_own_sources():
+    from plugen.baselines.image import FlatImageEditor
+
+    editor = FlatImageEditor(_PaintEditor())
+    assert editor.latent_dim == 12
+    sources = np.arange(3 * 12, dtype=np.uint8).reshape(3, 2, 2, 3)
+    source_z = dict(zip("pqr", editor.flatten(sources)))
+    requests = pd.DataFrame(
+        {"sample_id": ["s0", "s1", "s2"], "source_id": ["r", "p", "q"], "target_a": [1.0, 0, 1]}
+    )
+    images = editor.images(run_requests(editor, requests, source_z))
+    assert images.dtype == np.uint8 and images.shape == (3, 2, 2, 3)
+    assert images[:, 0, 0, 0].tolist() == [255, 0, 255]  # the requested value, per row
+    np.testing.assert_array_equal(images[1, 1], sources[0, 1])  # the rest: source p's pixels
+    np.testing.assert_array_equal(images[0, 1], sources[2, 1])
+    generated = pd.DataFrame({"sample_id": ["g0", "g1"], "target_a": [1.0, 0.0]})
+    gen = editor.images(run_requests(editor, generated, None, seed=7))
+    assert gen[:, 0, 0, 0].tolist() == [255, 0] and gen[:, 0, 0, 1].tolist() == [7, 8]
+
+
+def test_dataset_images_come_in_the_order_of_the_ids_and_missing_ids_are_named(tmp_path):
+    from plugen import io
+    from plugen.baselines.image import dataset_images
+
+    images = np.stack([np.full((4, 4, 3), v, np.uint8) for v in (10, 20, 30)])
+    table = pd.DataFrame({"id": ["a", "b", "c"], "split": ["train", "val", "test"]})
+    table["image_path"] = io.write_images(images, tmp_path / "images", list(table["id"]))
+    io.write_table(tmp_path / "dataset.parquet", table, io.DATASET)
+    got = dataset_images(tmp_path / "dataset.parquet", ["c", "a"])
+    assert got[:, 0, 0, 0].tolist() == [30, 10]
+    with pytest.raises(ValueError, match=r"dataset.parquet: 1 id\(s\) .*\['x'\]"):
+        dataset_images(tmp_path / "dataset.parquet", ["a", "x"])
+
+
+def test_image_rivals_do_their_own_task_and_need_an_encoded_image_dataset():
+    rivals = {"methods": ["msp", "cvae"]}
+    cfg = {"shapes_vae": {"baselines": rivals, "tasks": {"gradual": {"attribute": "x_pos"}}}}
+    spec = experiments.get("shapes_vae")
+    assert spec.rival_tasks(cfg, "msp") == ("manipulation", "gradual")
+    assert spec.rival_tasks(cfg, "cvae") == ("generation",)
+    assert spec.compared_methods(cfg, "generation") == ("plugen", "cvae")
+    assert spec.rival_problems(cfg) == []
+    gan = {"shapes_gan": {"baselines": {"methods": ["interfacegan", "msp"]}}}
+    (problem,) = experiments.get("shapes_gan").rival_problems(gan)
+    assert problem.startswith("shapes_gan.baselines.methods: ['msp'] train on the experiment's")
+
+
+def _dry_run(tmp_path, **sections):
+    """``snakemake -n`` of the tiny config with ``sections`` merged in: the jobs' outputs."""
+    import yaml
+    from test_workflow import TINY, snakemake
+
+    cfg = yaml.safe_load(TINY.read_text())
+    cfg["experiments"] = list(sections)  # only the experiments under test: a smaller DAG
+    for exp, section in sections.items():
+        cfg[exp].update(section)
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg))
+    proc = snakemake(tmp_path, "--configfile", "cfg.yaml", "-n", check=False)
+    return proc, [
+        line.split(":", 1)[1].strip()
+        for line in proc.stdout.splitlines()
+        if line.strip().startswith("output:")
+    ]
+
+
+def test_dry_run_wires_msp_and_cvae_on_the_images_through_the_shared_task_rules(tmp_path):
+    tiny = {"latent_dim": 8, "widths": [8, 16], "train": {"epochs": 1}}
+    baselines = {"methods": ["interfacegan", "msp", "cvae"], "msp": tiny, "cvae": tiny}
+    proc, outputs = _dry_run(tmp_path, shapes_vae={"baselines": baselines})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    runs = "results/shapes_vae/baselines"
+    for method in ("msp", "cvae"):
+        assert f"{runs}/{method}/model.pt, {runs}/{method}/history.parquet" in outputs
+    samples = {o.split(",")[0] for o in outputs if "/samples/" in o and "/baselines/" in o}
+    assert f"{runs}/msp/samples/manipulation.parquet" in samples
+    assert f"{runs}/cvae/samples/generation.parquet" in samples
+    assert f"{runs}/msp/samples/generation.parquet" not in samples  # MSP does not generate
+    assert f"{runs}/cvae/samples/manipulation.parquet" not in samples  # cVAE does not edit
+    assert f"{runs}/msp/scores/manipulation.parquet" in outputs
+    assert f"{runs}/cvae/scores/generation.parquet" in outputs
+    # the image rivals read the experiment's dataset table (train and sample jobs)
+    reads = [ln for ln in proc.stdout.splitlines() if "input:" in ln and "baselines/msp.py" in ln]
+    assert reads and all("results/shapes/data/dataset.parquet" in ln for ln in reads)
+
+
+def test_config_refuses_an_image_rival_on_sampled_latents_before_any_job():
+    import yaml
+    from test_workflow import TINY
+
+    from plugen.config import ConfigError, validate_config
+
+    cfg = yaml.safe_load(TINY.read_text())
+    cfg["shapes_gan"]["baselines"] = {"methods": ["cvae"]}
+    with pytest.raises(ConfigError, match=r"shapes_gan.baselines.methods: \['cvae'\] train on"):
+        validate_config(cfg)
+    cfg["shapes_gan"]["baselines"] = {"methods": ["cnf"]}
+    cfg["shapes_vae"]["baselines"] = {"methods": ["msp", "cvae"]}
+    assert validate_config(cfg)["shapes_vae"]["baselines"]["msp"]["train"]["epochs"] == 20

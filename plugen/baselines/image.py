@@ -9,6 +9,7 @@ from __future__ import annotations
 import abc
 import logging
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -125,3 +126,64 @@ class ConvNetEditor(ImageEditor):
     def _restore(self, weights: dict, device: str | torch.device) -> None:
         self.net.load_state_dict(weights["state_dict"])
         to_device(self.net, self.device).eval()
+
+
+class FlatImageEditor:
+    """An :class:`ImageEditor` seen through the latent-editor calls: its "latent" is the image
+    flattened to ``H * W * 3`` values (uint8 levels as float32), so
+    :func:`plugen.tasks.run_requests` answers image requests with the same batching and seeds
+    as for PluGeN. ``generate``/``manipulate`` raise NotImplementedError where the editor does.
+    """
+
+    def __init__(self, editor: ImageEditor) -> None:
+        self.editor = editor
+        self.attributes, self.kinds = editor.attributes, editor.kinds
+        self.latent_dim = editor.size * editor.size * 3
+
+    @staticmethod
+    def flatten(images: np.ndarray) -> np.ndarray:
+        """uint8 images ``(n, H, W, 3)`` -> float32 ``(n, H * W * 3)``."""
+        return np.asarray(images).reshape(len(images), -1).astype(np.float32)
+
+    def images(self, flat: np.ndarray) -> np.ndarray:
+        """float32 ``(n, H * W * 3)`` (uint8 levels) -> uint8 images ``(n, H, W, 3)``."""
+        s = self.editor.size
+        return np.asarray(flat).reshape(len(flat), s, s, 3).round().clip(0, 255).astype(np.uint8)
+
+    def generate(
+        self,
+        values: Mapping[str, float],
+        n: int,
+        temperature: float = 1.0,
+        seed: int | None = None,
+    ) -> np.ndarray:
+        """``n`` flattened images ``(n, H * W * 3)`` with the requested ``values``."""
+        return self.flatten(self.editor.generate(values, n, temperature, seed))
+
+    def manipulate(
+        self,
+        z: np.ndarray,
+        values: Mapping[str, float],
+        source_labels: ArrayLike | None = None,
+    ) -> np.ndarray:
+        """Flattened images ``(n, H * W * 3)`` -> flattened edited images."""
+        return self.flatten(self.editor.manipulate(self.images(z), values, source_labels))
+
+
+def dataset_images(table: str | Path, ids: Sequence[str]) -> np.ndarray:
+    """uint8 images ``(n, H, W, 3)`` of the rows ``ids`` of an image dataset table
+    (:data:`plugen.io.DATASET`, image paths relative to its folder), in the order of ``ids``.
+
+    Raises ValueError naming the table and the first ids it lacks.
+    """
+    from plugen import io
+
+    df, _ = io.read_table(table, io.DATASET)
+    paths = dict(zip(df["id"], df["image_path"]))
+    missing = [i for i in ids if i not in paths]
+    if missing:
+        raise ValueError(
+            f"{table}: {len(missing)} id(s) of the latents are not in the dataset, e.g. "
+            f"{missing[:3]}"
+        )
+    return io.read_images([paths[i] for i in ids], Path(table).parent)

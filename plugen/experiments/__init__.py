@@ -24,13 +24,18 @@ Config = Mapping[str, Any]
 IMAGE_TASKS = ("generation", "manipulation", "gradual", "flip", "flip_real")
 LATENT_SOURCES = ("encoded", "sampled", "user")
 RESULTS = "results"
-# The rivals the DAG can run on an experiment's latents and the editor operation each offers
-# (mirrors ``plugen.baselines.BASELINES[m].tasks``, kept here so specs stay torch-free).
+# The rivals the DAG can run and the editor operation each offers (mirrors
+# ``plugen.baselines.BASELINES[m].tasks``, kept here so specs stay torch-free).
 RIVAL_OPERATIONS: dict[str, tuple[str, ...]] = {
     "interfacegan": ("generation", "manipulation"),
     "cflow": ("generation", "manipulation"),
     "cnf": ("generation", "manipulation"),
+    "msp": ("manipulation",),
+    "cvae": ("generation",),
 }
+# Rivals that train on the experiment's images (its ``real_images`` table) with their own
+# encoder/decoder instead of on the backbone's latents; they answer with images.
+IMAGE_RIVALS = ("msp", "cvae")
 
 
 def task_operation(task: str) -> str:
@@ -317,6 +322,18 @@ class Experiment:
         except Exception as exc:  # noqa: BLE001 - the user's module may raise anything
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return [f"{key}: {first}"]
+
+    def rival_problems(self, config: Config) -> list[str]:
+        """Configured rivals this experiment cannot run, one line each: an image rival
+        (:data:`IMAGE_RIVALS`) needs encoded latents of a real image dataset, since it trains
+        on those images and edits the test images the latents were encoded from."""
+        image = [m for m in self.rivals(config) if m in IMAGE_RIVALS]
+        if image and (self.latents != "encoded" or self.real_images(config) is None):
+            return [
+                f"{self.name}.baselines.methods: {image} train on the experiment's images, and "
+                f"{self.name} has no encoded image dataset (its latents are {self.latents}); "
+                f"use the latent rivals {[m for m in RIVAL_OPERATIONS if m not in IMAGE_RIVALS]}"
+            ]
         return []
 
     # ---------------------------------------------------------------- derived
@@ -419,5 +436,6 @@ def check_config(config: Config) -> list[str]:
             problems.append(str(exc))
             continue
         # the explain checks read the experiment's files: only once its own checks pass
-        problems += spec.check(config) or spec.explain_problems(config)
+        own = spec.check(config) + spec.rival_problems(config)
+        problems += own or spec.explain_problems(config)
     return problems

@@ -112,6 +112,8 @@ SPEC = register(
         reference="shapes_vae",
         paper_rivals={"manipulation": (2, ("Average Acc",)), "generation": (3, ())},
         rival_note="cFlow and CNF edit conditioned on the source's labels: the real factors of "
-        "the test images (which the judge reads at >= 0.999 accuracy).",
+        "the test images (which the judge reads at >= 0.999 accuracy). MSP and cVAE are trained "
+        "from scratch on the 32x32 images with their own conv autoencoder; MSP edits the real "
+        "test images themselves, not their VAE reconstructions.",
     )
 )
