@@ -28,16 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", required=True, metavar="F.pt", help="TorchScript decision model")
     p.add_argument("--latents", required=True, metavar="Z", help=".npy, .pt or .parquet")
     p.add_argument("--out", required=True, metavar="CF.parquet")
-    p.add_argument("--decoder", metavar="DEC.pt", help="TorchScript decoder: z -> images")
-    p.add_argument("--images", metavar="DIR", help="counterfactual images (with --decoder)")
-    p.add_argument(
-        "--image-range",
-        nargs=2,
-        type=float,
-        default=(0.0, 1.0),
-        metavar=("LOW", "HIGH"),
-        help="pixel range of the decoder's output, which the model reads (default: 0 1)",
-    )
+    common.add_decoder(p)
     p.add_argument(
         "--attributes", metavar="A,B", help="attributes allowed to change (default: all)"
     )

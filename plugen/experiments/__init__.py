@@ -322,6 +322,7 @@ class Experiment:
         except Exception as exc:  # noqa: BLE001 - the user's module may raise anything
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             return [f"{key}: {first}"]
+        return []
 
     def rival_problems(self, config: Config) -> list[str]:
         """Configured rivals this experiment cannot run, one line each: an image rival
