@@ -167,10 +167,21 @@ def figure_tables(wc):
     ]
 
 
+def fid_runs(wc):
+    """(method, task) of every sample set FID scores: PluGeN's fid_sets and each rival's
+    sets of the tasks it does."""
+    s = spec(wc.exp)
+    tasks = [t for t in s.fid_sets(config) if t != "reconstruction"]
+    runs = [("plugen", t) for t in tasks]
+    for m in s.rivals(config):
+        runs += [(m, t) for t in tasks if t in s.rival_tasks(config, m)]
+    return runs
+
+
 def fid_tables(wc):
-    sets = spec(wc.exp).fid_sets(config)
     return [
-        out(wc.exp, "samples", f"{t}.parquet") for t in sets if t != "reconstruction"
+        run_path(wc.exp, m if m != "plugen" else None, "samples", f"{t}.parquet")
+        for m, t in fid_runs(wc)
     ]
 
 

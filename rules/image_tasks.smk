@@ -154,6 +154,7 @@ rule fid:
         mem_mb=per_attempt(2000),
         runtime=per_attempt(10),
     params:
+        runs=fid_runs,
         reconstruct=lambda wc: "reconstruction" in spec(wc.exp).fid_sets(config),
         inception=lambda wc: spec(wc.exp).inception_path(config),
     script:

@@ -82,6 +82,10 @@ def test_metrics_are_real_numbers_in_range(tiny_run):
     assert set(man["combination"]) <= {"seen", "held-out"}
     assert -1.0 <= grad["spearman"].iloc[0] <= 1.0
     assert all(math.isfinite(v) and v >= 0 for v in fid["fid"])
+    runs = set(zip(fid["method"], fid["images"]))  # PluGeN's sets and each rival's beside
+    assert {("plugen", "reconstruction"), ("cflow", "manipulation")} <= runs
+    assert {("plugen", t) for t in ("generation", "manipulation")} <= runs
+    assert {("interfacegan", t) for t in ("generation", "manipulation")} <= runs
     summary = (tiny_run / "results" / "summary.md").read_text()
     assert "### manipulation" in summary and "*Paper:*" in summary
     assert (tiny_run / "results/shapes_vae/figures/manipulation.png").exists()
@@ -104,7 +108,8 @@ def test_shapes_gan_protocol_outputs(tiny_run):
     for name in ("flip", "flip_real"):
         mean = metrics[name].query("attribute == 'mean'").iloc[0]
         assert 0 <= mean["accuracy"] <= 1 and 0 <= mean["preserved"] <= 1
-    assert set(metrics["fid"]["images"]) == {"generation", "flip", "flip_real", "inversion"}
+    plugen_fid = metrics["fid"].query("method == 'plugen'")
+    assert set(plugen_fid["images"]) == {"generation", "flip", "flip_real", "inversion"}
     assert 0 <= metrics["inversion"]["mse"].iloc[0] <= 1
     assert (metrics["timing"]["flow_ms_per_image"] > 0).all()
     hist, _ = io.read_table(res / "history" / "gan.parquet", io.HISTORY)

@@ -98,7 +98,7 @@ class ShapesVAE(ShapesExperiment):
         return ("generation", "manipulation", "gradual")
 
     def fid_sets(self, config: Config) -> tuple[str, ...]:
-        return ("generation", "reconstruction")
+        return ("generation", "manipulation", "reconstruction")
 
     def summary_tables(self, config: Config) -> tuple[str, ...]:
         tables = ("vae", *self.tasks(config), "fid", *self.rival_tables(config))

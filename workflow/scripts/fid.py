@@ -1,4 +1,5 @@
-"""FID of each sample set (and of VAE reconstructions) against the real test images."""
+"""FID of each sample set, PluGeN's and the rivals' (and of VAE reconstructions), against the
+real test images: one row per feature backend, method and set."""
 
 from pathlib import Path
 
@@ -16,18 +17,18 @@ df, _ = io.read_table(sm.input.table, io.DATASET)
 test = df[df["split"] == "test"]
 real = io.read_images(test["image_path"], Path(sm.input.table).parent)
 sets = {}
-for path in sm.input.samples:
+for path, (method, task) in zip(sm.input.samples, sm.params.runs, strict=True):
     samples, _ = io.read_table(path, io.SAMPLES)
-    sets[Path(path).stem] = io.read_images(samples["image_path"], Path(path).parent)
+    sets[method, task] = io.read_images(samples["image_path"], Path(path).parent)
 if sm.params.reconstruct:
-    sets["reconstruction"] = reconstruct(ImageVAE.load(sm.input.decoder[0]), real)
+    sets["plugen", "reconstruction"] = reconstruct(ImageVAE.load(sm.input.decoder[0]), real)
 backends = [ClassifierFeatures(AttributeClassifier.load(sm.input.judge))]
 if sm.params.inception:
     backends.append(InceptionFeatures(sm.params.inception))
 rows = [
-    {"features": b.name, "images": name, "fid": fid(real, imgs, b), "n": len(imgs)}
+    {"features": b.name, "method": m, "images": name, "fid": fid(real, imgs, b), "n": len(imgs)}
     for b in backends
-    for name, imgs in sets.items()
+    for (m, name), imgs in sets.items()
 ]
 table = pd.DataFrame(rows)
 io.write_table(sm.output.metrics, table, io.METRICS)
