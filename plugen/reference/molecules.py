@@ -24,8 +24,9 @@ PAPER = {
     "labeling_report": f"{_ZINC}, labels from RDKit (logP, TPSA, SAS).",
 }
 NOTES = {
-    "": "Default: a seeded subset of the MOSES training set (from the molsets wheel), a CharVAE "
-    "trained for a few CPU minutes, and far fewer molecules per target than the paper. "
+    "": "Default: a seeded subset of the MOSES training set (from the molsets wheel), the CharVAE "
+    "of molecules.backbone (the charvae table's backbone column: the shipped pretrained file, "
+    "a user's, or one trained in the run), and far fewer molecules per target than the paper. "
     "target_shift = (mean of generated - data set mean) / (target - data set mean): 1 means the "
     "mean reached the target; shift_vs_unconditional uses the unconditional samples' mean as "
     "the start instead. Properties are measured by RDKit on the decoded molecules (invalid ones "
