@@ -414,16 +414,18 @@ def _load_all() -> None:
 
 
 def names() -> list[str]:
-    """Every registered experiment, in registration order."""
+    """Every registered experiment: the shipped ones in ``_MODULES`` order (whatever order they
+    were imported in), then any other in registration order."""
     _load_all()
-    return list(_REGISTRY)
+    order = {m: i for i, m in enumerate(_MODULES)}
+    return sorted(_REGISTRY, key=lambda n: order.get(n, len(order)))
 
 
 def get(name: str) -> Experiment:
     """The spec registered as ``name``; ValueError naming the known ones otherwise."""
     _load_all()
     if name not in _REGISTRY:
-        raise ValueError(f"experiments: unknown experiment {name!r}; known: {list(_REGISTRY)}")
+        raise ValueError(f"experiments: unknown experiment {name!r}; known: {names()}")
     return _REGISTRY[name]
 
 
