@@ -290,7 +290,9 @@ def judge_data(wc):
     s = judge_of(wc)
     own = s == "shapes"
     return {
-        "clf_table": out(s, "data", "classifier_set.parquet" if own else "dataset.parquet"),
+        "clf_table": out(
+            s, "data", "classifier_set.parquet" if own else "dataset.parquet"
+        ),
         "clf_images": out(s, "data", "clf_images" if own else "images"),
         "table": dataset_table(s),
         "images": dataset_images(s),
@@ -301,8 +303,7 @@ def judge_data(wc):
 ENCODED_EXPS = "|".join(
     n
     for n in experiments.names()
-    if experiments.get(n).latents == "encoded"
-    and experiments.get(n).payload == "image"
+    if experiments.get(n).latents == "encoded" and experiments.get(n).payload == "image"
 )
 
 
@@ -313,8 +314,14 @@ def vae_splits(exp):
 
 def user_encoder(exp):
     """The user's TorchScript encoder section ({path, image_range}), or None."""
-    ckpt = config[exp].get("backbone", {}).get("checkpoint") if exp == "celeba_vae" else None
-    return {"path": ckpt["encoder"], "image_range": ckpt["image_range"]} if ckpt else None
+    ckpt = (
+        config[exp].get("backbone", {}).get("checkpoint")
+        if exp == "celeba_vae"
+        else None
+    )
+    return (
+        {"path": ckpt["encoder"], "image_range": ckpt["image_range"]} if ckpt else None
+    )
 
 
 def encoder_file(wc):
@@ -329,7 +336,11 @@ def encoder_spec(wc):
 
 def labels_per_image(wc):
     """k known labels per train/val image (the authors' semi-supervised CelebA), or None."""
-    return config["celeba_vae"]["data"]["labels_per_image"] if wc.exp == "celeba_vae" else None
+    return (
+        config["celeba_vae"]["data"]["labels_per_image"]
+        if wc.exp == "celeba_vae"
+        else None
+    )
 
 
 def judge_pixels_mb(wc):

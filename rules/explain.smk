@@ -5,6 +5,7 @@
 # or a CNN trained here on a hidden rule over the attributes (<exp>.explain.rule; shapes and
 # celeba_vae), which the explainer never sees. Helpers: rules/common.smk.
 
+
 rule train_decision_model:
     input:
         table=lambda wc: spec(wc.exp).rule_images(config),
