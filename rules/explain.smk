@@ -83,7 +83,9 @@ rule explain_report:
         decoder=explain_decoder_file,
         dataset=lambda wc: spec(wc.exp).real_images(config) or [],
         judge=explain_judge_file,
-        lib=lib("explain/measures.py", "evaluate/fid.py", "plots.py"),
+        lib=lib(
+            "explain/measures.py", "explain/report.py", "evaluate/fid.py", "plots.py"
+        ),
     output:
         summary=out("{exp}", "metrics", "counterfactuals.parquet"),
         attributes=out("{exp}", "metrics", "counterfactual_attributes.parquet"),
