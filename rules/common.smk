@@ -217,49 +217,45 @@ def epoch_cap(exp, method):
     return section["train"]["epochs"] if "train" in section else None
 
 
-# ---- image data sets, VAEs and judges trained in the DAG (rules/shapes*.smk, rules/celeba.smk)
-# experiment (or the shared "shapes" section) -> the section whose data/dataset.parquet it reads
-DATA_OF = {"shapes": "shapes", "shapes_vae": "shapes", "celeba_vae": "celeba_vae"}
-# experiments whose VAE the DAG trains -> the config section of that VAE; celeba_vae's only
-# without a backbone.checkpoint (then its latents come from the user's encoder)
-VAE_SECTION = {"shapes_vae": ("shapes_vae", "vae")}
-if not config["celeba_vae"]["backbone"]["checkpoint"]:
-    VAE_SECTION["celeba_vae"] = ("celeba_vae", "backbone")
-VAE_EXPS = "|".join(VAE_SECTION)
-# judges trained in the DAG beside the shapes classifier (celeba_vae's, unless a path is given)
-JUDGE_EXPS = "|".join(
-    ["celeba_vae"] if not config["celeba_vae"]["judge"]["path"] else ["^$"]
+# ---- image data sets, VAEs and judges trained in the DAG (rules/shapes*.smk, rules/celeba.smk);
+# each experiment's spec says which (the "image data set" methods of plugen.experiments)
+# experiments whose VAE train_vae trains
+VAE_EXPS = "|".join(
+    n for n in experiments.names() if spec(n).vae_config(config) is not None
 )
+# judges trained in the DAG beside the shapes classifier (train_judge)
+JUDGE_EXPS = (
+    "|".join(n for n in experiments.names() if spec(n).trains_judge(config)) or "^$"
+)
+
+
+def data_section(name):
+    """The section whose data/ an image experiment reads (its spec says); the shared "shapes"
+    section (the shapes classifier's) reads its own."""
+    return "shapes" if name == "shapes" else spec(name).data_section(config)
 
 
 def dataset_table(exp):
     """results/<section>/data/dataset.parquet of an image experiment (or "shapes")."""
-    return out(DATA_OF[exp], "data", "dataset.parquet")
+    return out(data_section(exp), "data", "dataset.parquet")
 
 
 def dataset_images(exp):
-    return out(DATA_OF[exp], "data", "images")
+    return out(data_section(exp), "data", "images")
 
 
 def vae_config(exp):
-    section, key = VAE_SECTION[exp]
-    return config[section][key]
+    return spec(exp).vae_config(config)
 
 
 def n_images(exp, splits):
-    """How many images of ``splits`` an experiment's data set holds (for memory sizing):
-    the shapes counts, CelebA's standard ranges (or data.limit)."""
-    if DATA_OF[exp] == "shapes":
-        return sum(config["shapes"]["data"][f"n_{s}"] for s in splits)
-    ranges = {"train": 162770, "val": 19867, "test": 19962, "pretrain": 0}
-    limit = config["celeba_vae"]["data"]["limit"]
-    total = sum(ranges[s] for s in splits)
-    return total if limit is None else min(total, limit)
+    """How many images of ``splits`` an experiment's data set holds (for memory sizing)."""
+    return spec(exp).n_images(config, splits)
 
 
 def image_pixels(exp, splits):
     """Image pixels (count x side^2) of ``splits`` of an experiment's data set."""
-    size = config[DATA_OF[exp]]["data"]["size"]
+    size = config[data_section(exp)]["data"]["size"]
     return n_images(exp, splits) * size**2
 
 
@@ -308,20 +304,13 @@ ENCODED_EXPS = "|".join(
 
 
 def vae_splits(exp):
-    """The splits a VAE trains on (train_vae.py): pretrain (shapes) or train, and val."""
-    return ["pretrain" if DATA_OF[exp] == "shapes" else "train", "val"]
+    """The splits a VAE trains on (train_vae.py), then its early-stopping split."""
+    return list(spec(exp).vae_splits(config))
 
 
 def user_encoder(exp):
     """The user's TorchScript encoder section ({path, image_range}), or None."""
-    ckpt = (
-        config[exp].get("backbone", {}).get("checkpoint")
-        if exp == "celeba_vae"
-        else None
-    )
-    return (
-        {"path": ckpt["encoder"], "image_range": ckpt["image_range"]} if ckpt else None
-    )
+    return spec(exp).user_encoder(config)
 
 
 def encoder_file(wc):
@@ -335,12 +324,8 @@ def encoder_spec(wc):
 
 
 def labels_per_image(wc):
-    """k known labels per train/val image (the authors' semi-supervised CelebA), or None."""
-    return (
-        config["celeba_vae"]["data"]["labels_per_image"]
-        if wc.exp == "celeba_vae"
-        else None
-    )
+    """k known labels per train/val image (semi-supervised), or None: every label."""
+    return spec(wc.exp).labels_per_image(config)
 
 
 def judge_pixels_mb(wc):

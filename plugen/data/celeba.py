@@ -51,6 +51,8 @@ ATTRIBUTE_NAMES = (
 
 #: Standard split by image number (1-based, inclusive) when list_eval_partition.txt is absent.
 PARTITION_RANGES = {"train": (1, 162770), "val": (162771, 182637), "test": (182638, 202599)}
+#: Images per split of the standard partition: 162 770 train, 19 867 val, 19 962 test.
+SPLIT_SIZES = {split: hi - lo + 1 for split, (lo, hi) in PARTITION_RANGES.items()}
 _PARTITION_CODES = {0: "train", 1: "val", 2: "test"}
 
 #: The requested values of the paper's Table 2 -> (CelebA column, the column's 0/1 value that

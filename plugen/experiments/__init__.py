@@ -14,7 +14,7 @@ Register a new experiment with :func:`register` in its own module and list that 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,6 +205,41 @@ class Experiment:
     def check(self, config: Config) -> list[str]:
         """Problems with this experiment's config or inputs, one line each (before any job)."""
         return []
+
+    # ---------------------------------------------------------------- image data set and its models
+    def data_section(self, config: Config) -> str | None:
+        """The config section whose ``results/<section>/data/`` (``dataset.parquet``, ``images/``)
+        holds this experiment's image data set; None when it has none."""
+        return None
+
+    def n_images(self, config: Config, splits: Sequence[str]) -> int:
+        """How many images of ``splits`` the data set holds (at most; it sizes jobs' memory and
+        time); 0 without a data set."""
+        return 0
+
+    def vae_config(self, config: Config) -> Mapping[str, Any] | None:
+        """The config section of the conv VAE the DAG trains on the data set (train_vae's
+        ``cfg``: ``latent_dim``, ``beta``, ``widths``, ``train``); None when none is trained."""
+        return None
+
+    def vae_splits(self, config: Config) -> tuple[str, ...]:
+        """The splits train_vae reads: the one the VAE trains on, then its early-stopping one."""
+        return ("train", "val")
+
+    def user_encoder(self, config: Config) -> dict[str, Any] | None:
+        """The user's TorchScript encoder extract_latents encodes the data set with
+        (``{"path", "image_range"}``); None: the VAE trained in the DAG encodes it."""
+        return None
+
+    def labels_per_image(self, config: Config) -> int | None:
+        """k labels kept per train/val image when the latents are extracted (the rest unknown:
+        semi-supervised); None keeps every label."""
+        return None
+
+    def trains_judge(self, config: Config) -> bool:
+        """Whether the DAG trains this experiment's own judge on its data set (train_judge,
+        ``results/<name>/models/classifier.pt``)."""
+        return False
 
     # ---------------------------------------------------------------- counterfactual explanations
     def explain(self, config: Config) -> Mapping[str, Any] | None:

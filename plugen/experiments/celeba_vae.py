@@ -13,6 +13,7 @@ held-out accuracy per attribute)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from plugen.experiments import Config, Decoder, Experiment, Judge, register, results_path
@@ -82,6 +83,32 @@ class CelebAVAE(Experiment):
 
     def real_images(self, config: Config) -> str:
         return results_path(self.name, "data", "dataset.parquet")
+
+    def data_section(self, config: Config) -> str:
+        return self.name
+
+    def n_images(self, config: Config, splits: Sequence[str]) -> int:
+        """The standard split sizes (CelebA has no pretrain split), at most ``data.limit``."""
+        from plugen.data.celeba import SPLIT_SIZES
+
+        total = sum(SPLIT_SIZES.get(s, 0) for s in splits)
+        limit = config["celeba_vae"]["data"]["limit"]
+        return total if limit is None else min(total, limit)
+
+    def vae_config(self, config: Config) -> Mapping[str, Any] | None:
+        """``celeba_vae.backbone``, unless the user's checkpoint replaces the VAE."""
+        return None if self._checkpoint(config) else config["celeba_vae"]["backbone"]
+
+    def user_encoder(self, config: Config) -> dict[str, Any] | None:
+        ckpt = self._checkpoint(config)
+        return {"path": ckpt["encoder"], "image_range": ckpt["image_range"]} if ckpt else None
+
+    def labels_per_image(self, config: Config) -> int | None:
+        return config["celeba_vae"]["data"]["labels_per_image"]
+
+    def trains_judge(self, config: Config) -> bool:
+        """Unless ``celeba_vae.judge.path`` gives the user's judge."""
+        return not config["celeba_vae"]["judge"]["path"]
 
     def rule_images(self, config: Config) -> str:
         """The data set: a hidden-rule model trains on its train and val splits."""

@@ -4,6 +4,7 @@ tasks judged by the external shapes classifier (stand-in for the paper's CelebA 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from plugen.experiments import Config, Decoder, Experiment, Judge, register, results_path
@@ -25,6 +26,14 @@ class ShapesExperiment(Experiment):
 
     def real_images(self, config: Config) -> str:
         return results_path("shapes", "data", "dataset.parquet")
+
+    def data_section(self, config: Config) -> str:
+        """The shared rendering, ``results/shapes/data/``."""
+        return "shapes"
+
+    def n_images(self, config: Config, splits: Sequence[str]) -> int:
+        """The configured counts ``shapes.data.n_<split>``."""
+        return sum(config["shapes"]["data"][f"n_{s}"] for s in splits)
 
     def inception_path(self, config: Config) -> str | None:
         return config["shapes"]["fid"]["inception_path"]
@@ -93,6 +102,13 @@ class ShapesVAE(ShapesExperiment):
 
     def decoder(self, config: Config) -> Decoder:
         return Decoder("vae", results_path(self.name, "models", "vae.pt"))
+
+    def vae_config(self, config: Config) -> Mapping[str, Any]:
+        return config["shapes_vae"]["vae"]
+
+    def vae_splits(self, config: Config) -> tuple[str, ...]:
+        """The unlabelled pretrain split, val for early stopping."""
+        return ("pretrain", "val")
 
     def tasks(self, config: Config) -> tuple[str, ...]:
         return ("generation", "manipulation", "gradual")
