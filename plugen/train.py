@@ -16,8 +16,9 @@ import random
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -81,6 +82,21 @@ class TrainConfig:
             raise ValueError(
                 f"lr_schedule must be 'plateau', 'cosine' or 'none', got {self.lr_schedule!r}"
             )
+
+    @classmethod
+    def from_section(cls, section: Mapping[str, Any], seed: int, **fixed: Any) -> TrainConfig:
+        """The config of a config file's ``train`` section (e.g. ``{"epochs": 20, "lr": 0.002}``):
+        its values, then ``seed``, then ``fixed`` (a caller's settings, e.g. ``checkpoint``)
+        over them; fields none of them names keep their defaults.
+
+        Raises ValueError naming the first key of ``section`` that is not a field, or a value
+        out of range; TypeError for a key of ``fixed`` that is not a field.
+        """
+        names = [f.name for f in fields(cls)]
+        unknown = [k for k in section if k not in names]
+        if unknown:
+            raise ValueError(f"train.{unknown[0]}: not a training setting; known: {names}")
+        return cls(**{**section, "seed": seed, **fixed})
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -153,11 +153,8 @@ def pretrain(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     vocab, train_ids, val_ids = prepare_corpus(recipe, csv, f"{out}.corpus")
-    cfg = TrainConfig(
-        **recipe["train"],
-        seed=recipe.get("seed", 0),
-        checkpoint=f"{out}.resume",
-        progress=progress_bars,
+    cfg = TrainConfig.from_section(
+        recipe["train"], recipe.get("seed", 0), checkpoint=f"{out}.resume", progress=progress_bars
     )
     model, history = fit_charvae_ids(
         vocab,

@@ -18,16 +18,7 @@ rule = Rule(sm.params.rule, sm.params.kinds)
 df, _ = io.read_table(sm.input.table, io.DATASET)
 df = df[df["split"] != "test"].reset_index(drop=True)
 images = io.read_images(df["image_path"], Path(sm.input.table).parent)
-t = sm.params.cfg["train"]
-cfg = TrainConfig(
-    epochs=t["epochs"],
-    batch_size=t["batch_size"],
-    lr=t["lr"],
-    patience=t["patience"],
-    val_fraction=t["val_fraction"],
-    seed=sm.params.seed,
-    progress=False,
-)
+cfg = TrainConfig.from_section(sm.params.cfg["train"], sm.params.seed, progress=False)
 model, hist = fit_decision_model(
     images, rule(df), cfg, sm.params.cfg["widths"], device, History("decision", log)
 )

@@ -15,15 +15,9 @@ sm = snakemake  # noqa: F821
 resume = Path(f"{sm.output.model}.resume")
 log, device = setup_job(sm)
 df, _ = io.read_table(sm.input.table, io.DATASET)
-c, t = dict(sm.params.cfg), sm.params.cfg["train"]
-cfg = TrainConfig(
-    epochs=t["epochs"],
-    batch_size=t["batch_size"],
-    lr=t["lr"],
-    patience=t["patience"],
-    lr_schedule="none",
-    seed=sm.params.seed,
-    checkpoint=str(resume),
+c = dict(sm.params.cfg)
+cfg = TrainConfig.from_section(
+    c["train"], sm.params.seed, lr_schedule="none", checkpoint=str(resume)
 )
 arch = ["representation", "embed_dim", "hidden_dim", "latent_dim", "n_layers", "beta"]
 model, hist = fit_charvae(

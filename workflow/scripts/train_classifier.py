@@ -15,15 +15,7 @@ log, device = setup_job(sm)
 df, _ = io.read_table(sm.input.clf_table, io.DATASET)
 df = df[df["split"] == "train"]
 images = io.read_images(df["image_path"], Path(sm.input.clf_table).parent)
-t = sm.params.cfg["train"]
-cfg = TrainConfig(
-    epochs=t["epochs"],
-    batch_size=t["batch_size"],
-    lr=t["lr"],
-    patience=t["patience"],
-    val_fraction=t["val_fraction"],
-    seed=sm.params.seed,
-)
+cfg = TrainConfig.from_section(sm.params.cfg["train"], sm.params.seed)
 # interned names: equal strings are one object, so the checkpoint's pickle is the same bytes
 # whether the kinds came from a module's constants or through Snakemake's params
 kinds = {sys.intern(str(a)): sys.intern(str(k)) for a, k in sm.params.kinds.items()}

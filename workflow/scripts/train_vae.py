@@ -19,15 +19,8 @@ root = Path(sm.input.table).parent
 train_split = "pretrain" if (df["split"] == "pretrain").any() else "train"
 images = io.read_images(df.loc[df["split"] == train_split, "image_path"], root)
 val_images = io.read_images(df.loc[df["split"] == "val", "image_path"], root)
-c, t = sm.params.cfg, sm.params.cfg["train"]
-cfg = TrainConfig(
-    epochs=t["epochs"],
-    batch_size=t["batch_size"],
-    lr=t["lr"],
-    patience=t["patience"],
-    seed=sm.params.seed,
-    checkpoint=str(resume),
-)
+c = sm.params.cfg
+cfg = TrainConfig.from_section(c["train"], sm.params.seed, checkpoint=str(resume))
 log.info("training the VAE on %d %s images", len(images), train_split)
 vae, hist = fit_vae(
     images,

@@ -1,0 +1,49 @@
+"""TrainConfig.from_section: a config file's train section, the run's seed and a caller's fixed
+settings make one TrainConfig."""
+
+import pytest
+
+from plugen.config import load_config
+from plugen.train import TrainConfig
+
+
+def test_section_values_then_seed_then_fixed_settings():
+    cfg = TrainConfig.from_section(
+        {"epochs": 3, "batch_size": 32, "lr": 0.01, "seed": 1}, 7, checkpoint="m.pt.resume"
+    )
+    assert cfg == TrainConfig(epochs=3, batch_size=32, lr=0.01, seed=7, checkpoint="m.pt.resume")
+    assert cfg.patience == 10 and cfg.val_fraction == 0.1  # not named: the defaults
+
+
+def test_fixed_settings_override_the_section():
+    cfg = TrainConfig.from_section({"lr_schedule": "plateau", "patience": 4}, 0, lr_schedule="none")
+    assert (cfg.lr_schedule, cfg.patience) == ("none", 4)
+
+
+def test_unknown_key_is_one_line_naming_it():
+    with pytest.raises(ValueError, match=r"^train\.epoch: not a training setting; known: \[") as e:
+        TrainConfig.from_section({"epoch": 3, "lr": 0.1}, 0)
+    assert "\n" not in str(e.value)
+    with pytest.raises(TypeError):
+        TrainConfig.from_section({}, 0, checkpont="x")
+
+
+def test_bad_values_are_refused():
+    with pytest.raises(ValueError, match="epochs must be >= 1, got 0"):
+        TrainConfig.from_section({"epochs": 0}, 0)
+
+
+def test_every_train_section_the_scripts_read_is_a_train_config():
+    config = load_config("tests/data/tiny.yaml")
+    sections = {
+        "shapes.classifier": config["shapes"]["classifier"],
+        "shapes_vae.vae": config["shapes_vae"]["vae"],
+        "shapes_vae.explain.decision": config["shapes_vae"]["explain"]["decision"],
+        "celeba_vae.backbone": config["celeba_vae"]["backbone"],
+        "celeba_vae.judge": config["celeba_vae"]["judge"],
+        "molecules.charvae": config["molecules"]["charvae"],
+    }
+    for name, section in sections.items():
+        cfg = TrainConfig.from_section(section["train"], 5)
+        assert (cfg.epochs, cfg.seed) == (section["train"]["epochs"], 5), name
+    assert TrainConfig.from_section(sections["shapes_vae.vae"]["train"], 0).epochs == 1  # tiny
