@@ -7,6 +7,7 @@ import torch
 from plugen.backbones.base import Backbone
 from plugen.backbones.charvae import (
     CharVAE,
+    CharVAELoss,
     Vocabulary,
     charvae_report,
     fit_charvae,
@@ -142,3 +143,21 @@ def test_reconstruction_accuracy_compares_molecules():
     # OCC is ethanol written differently (counts); CCN is wrong; 'C(' invalid and wrong
     model = _Echo(["OCC", "CCN", "C(", "c1ccccc1"])
     assert reconstruction_accuracy(model, ["CCO", "CCC", "CCCl", "c1ccccc1"]) == 0.5
+
+
+@pytest.mark.parametrize(
+    "start, steps, expected", [(0.0, 4, [0.25, 0.5, 1.0]), (0.4, 5, [0.52, 0.64, 0.88])]
+)
+def test_the_kl_weight_anneals_from_its_start_to_beta(tiny, start, steps, expected):
+    model = tiny[0].train()
+    loss = CharVAELoss(steps, start)
+    ids = model.vocab.encode(SMILES[:4])
+    weights = []
+    for step in (1, 2, 4):  # the training step whose weight is read
+        loss.step = step - 1
+        terms = loss(model, (ids,))
+        weights.append(float((terms["loss"] - terms["recon"]) / (model.config.beta * terms["kl"])))
+    model.eval()
+    assert weights == pytest.approx(expected, abs=1e-3)
+    with pytest.raises(ValueError, match="KL anneal start"):
+        CharVAELoss(4, 1.5)

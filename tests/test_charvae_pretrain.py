@@ -72,6 +72,39 @@ def test_a_killed_run_exports_its_best_weights_and_resumes(corpus, tmp_path, mon
     assert "resumed from epoch 1" in caplog.text and len(history.rows) == 2
 
 
+def test_a_second_stage_starts_from_the_first_and_raises_beta_from_where_it_ended(
+    corpus, tmp_path, monkeypatch
+):
+    from plugen.backbones import charvae
+
+    first, _ = cp.pretrain(recipe(epochs=1), corpus, tmp_path / "s1.pt", progress_bars=False)
+    stage2 = recipe(epochs=1)
+    stage2["model"]["beta"] = 0.5
+    stage2.update(init=str(tmp_path / "s1.pt"), kl_anneal_from=0.2, kl_anneal_epochs=4)
+    seen = {}
+
+    def spy(model, loss_fn, *args, **kwargs):  # what training starts from
+        seen["weights"] = {k: v.clone() for k, v in model.state_dict().items()}
+        seen["kl_start"] = loss_fn.start
+        return train(model, loss_fn, *args, **kwargs)
+
+    monkeypatch.setattr(charvae, "train", spy)
+    shared = tmp_path / "s1.pt.corpus"
+    second, _ = cp.pretrain(stage2, corpus, tmp_path / "s2.pt", progress_bars=False, corpus=shared)
+    assert all(torch.equal(seen["weights"][k], v) for k, v in first.state_dict().items())
+    assert seen["kl_start"] == pytest.approx(0.2 / 0.5)
+    assert second.config.beta == 0.5 and not (tmp_path / "s2.pt.corpus").exists()
+
+
+def test_a_warm_start_from_another_architecture_is_one_line(corpus, tmp_path):
+    cp.pretrain(recipe(epochs=1), corpus, tmp_path / "s1.pt", progress_bars=False)
+    other = recipe(epochs=1)
+    other["model"]["hidden_dim"] = 8
+    other["init"] = str(tmp_path / "s1.pt")
+    with pytest.raises(ValueError, match=r"s1.pt: architecture differs .*hidden_dim"):
+        cp.pretrain(other, corpus, tmp_path / "s2.pt", progress_bars=False)
+
+
 def test_a_smaller_csv_than_the_recipe_asks_for_is_one_line(tmp_path):
     csv = tmp_path / "few.csv"
     csv.write_text("SMILES\nCCO\nCCN\n")
@@ -85,6 +118,7 @@ def test_a_smaller_csv_than_the_recipe_asks_for_is_one_line(tmp_path):
         ({"model": {"hidden": 3}}, "model.hidden is not a known key"),
         ({"data": {"n_val": 1}}, "data.n_train is missing"),
         ({"extra": 1}, "expected sections"),
+        ({"init": 3}, "init must be the path of a CharVAE model file"),
     ],
 )
 def test_recipe_errors_name_the_key(change, message):

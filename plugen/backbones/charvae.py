@@ -276,12 +276,15 @@ class CharVAE(nn.Module):
 class CharVAELoss:
     """Negative ELBO per molecule: token cross-entropy (summed) + beta * KL.
 
-    While training, beta grows linearly from 0 over ``anneal_steps`` optimizer steps (counted
-    here); in eval mode (validation, early stopping) the full beta is used so epochs compare.
+    While training, the KL weight grows linearly from ``start`` (a fraction of beta, 0 by
+    default) to beta over ``anneal_steps`` optimizer steps (counted here); in eval mode
+    (validation, early stopping) the full beta is used so epochs compare.
     """
 
-    def __init__(self, anneal_steps: int = 0) -> None:
-        self.anneal_steps, self.step = anneal_steps, 0
+    def __init__(self, anneal_steps: int = 0, start: float = 0.0) -> None:
+        if not 0.0 <= start <= 1.0:
+            raise ValueError(f"KL anneal start must be a fraction of beta in [0, 1], got {start}")
+        self.anneal_steps, self.step, self.start = anneal_steps, 0, float(start)
 
     def __call__(self, model: CharVAE, batch: tuple[Tensor, ...]) -> dict[str, Tensor]:
         ids = batch[0]
@@ -296,7 +299,8 @@ class CharVAELoss:
         weight = 1.0
         if model.training:
             self.step += 1
-            weight = min(1.0, self.step / self.anneal_steps) if self.anneal_steps else 1.0
+            ramp = min(1.0, self.step / self.anneal_steps) if self.anneal_steps else 1.0
+            weight = self.start + (1.0 - self.start) * ramp
         correct = (logits.argmax(-1) == ids) & mask
         return {
             "loss": recon + model.config.beta * weight * kl,
@@ -342,18 +346,27 @@ def fit_charvae_ids(
     device: torch.device | str = "cpu",
     *,
     kl_anneal_epochs: float = 1.0,
+    kl_anneal_from: float = 0.0,
+    init: str | Path | None = None,
     history: History | None = None,
 ) -> tuple[CharVAE, History]:
     """:func:`fit_charvae` on token ids ``(n, L)`` already encoded with ``vocab``.
 
-    The KL weight anneals over ``kl_anneal_epochs`` epochs of ``cfg.epoch_examples`` (or all
-    training) examples. ``val_ids`` None: a ``cfg.val_fraction`` split of ``ids``.
+    The KL weight anneals from ``kl_anneal_from`` (in beta units) to the model's beta over
+    ``kl_anneal_epochs`` epochs of ``cfg.epoch_examples`` (or all training) examples.
+    ``val_ids`` None: a ``cfg.val_fraction`` split of ``ids``. ``init``: a CharVAE file whose
+    weights start the training (a warm start); its vocabulary and architecture must be these.
     """
     kwargs = dict(model_kwargs or {})
     kwargs.setdefault("representation", vocab.representation)
     kwargs.setdefault("max_len", ids.shape[1] - 1)
     seed_everything(cfg.seed)  # the initial weights depend on the seed too
     model = CharVAE(vocab, CharVAEConfig(**kwargs))
+    if init is not None:
+        _warm_start(model, init)
+    beta = model.config.beta
+    if not 0.0 <= kl_anneal_from <= beta:
+        raise ValueError(f"kl_anneal_from: {kl_anneal_from} must lie in [0, beta = {beta}]")
     n_train = (
         len(ids) if val_ids is not None else len(ids) - int(round(len(ids) * cfg.val_fraction))
     )
@@ -362,7 +375,7 @@ def fit_charvae_ids(
     log.info("CharVAE: %d tokens in vocabulary, max_len %d", len(vocab), model.config.max_len)
     history = train(
         model,
-        CharVAELoss(steps),
+        CharVAELoss(steps, kl_anneal_from / beta if beta else 0.0),
         [ids],
         cfg,
         val_data=None if val_ids is None else [val_ids],
@@ -370,6 +383,21 @@ def fit_charvae_ids(
         history=history if history is not None else History("charvae", log),
     )
     return model, history
+
+
+def _warm_start(model: CharVAE, init: str | Path) -> None:
+    """Copy the weights of the CharVAE file ``init`` into ``model``; ValueError naming the file
+    when its vocabulary or architecture differ."""
+    other = CharVAE.load(init)
+    if other.vocab.tokens != model.vocab.tokens:
+        raise ValueError(f"{init}: its vocabulary differs from the training corpus's")
+    mine = {k: v for k, v in asdict(model.config).items() if k not in ("beta", "word_dropout")}
+    theirs = {k: v for k, v in asdict(other.config).items() if k in mine}
+    if mine != theirs:
+        diff = sorted(k for k in mine if mine[k] != theirs.get(k))
+        raise ValueError(f"{init}: architecture differs from the recipe's in {diff}")
+    model.load_state_dict(other.state_dict())
+    log.info("CharVAE: warm start from %s", init)
 
 
 # --------------------------------------------------------------------------- evaluation

@@ -1,8 +1,10 @@
 """Pretraining recipe of the molecule backbone: a :class:`CharVAE` on a large SMILES corpus.
 
 A recipe (``config/pretrain/<name>.yaml``) names the corpus size, the architecture and the
-training schedule. :func:`pretrain` encodes the corpus once (cached beside the model), trains
-with :func:`plugen.backbones.charvae.fit_charvae_ids` in epochs of ``train.epoch_examples``
+training schedule; a second-stage recipe starts from the weights of a first (``init``, a model
+file) and raises the KL weight from where that one ended (``kl_anneal_from``).
+:func:`pretrain` encodes the corpus once (cached beside the model), trains with
+:func:`plugen.backbones.charvae.fit_charvae_ids` in epochs of ``train.epoch_examples``
 molecules and keeps a resumable training state (``<model>.resume``) after every epoch, so a
 run that is killed continues where it stopped. :func:`export_best` turns the best weights of
 an unfinished run into a model file. Run as
@@ -38,7 +40,7 @@ log = logging.getLogger(__name__)
 
 CORPUS_FORMAT = "plugen-charvae-corpus"
 CORPUS_VERSION = 1
-_SECTIONS = {"data", "model", "train", "kl_anneal_epochs", "seed"}
+_SECTIONS = {"data", "model", "train", "kl_anneal_epochs", "kl_anneal_from", "init", "seed"}
 _DATA_KEYS = {"n_train", "n_val", "max_chars"}
 
 
@@ -57,6 +59,9 @@ def check_recipe(recipe: dict[str, Any], where: str = "recipe") -> dict[str, Any
         bad = set(recipe[section] or {}) - keys
         if bad:
             raise ValueError(f"{where}: {section}.{sorted(bad)[0]} is not a known key")
+    init = recipe.get("init")
+    if init is not None and not isinstance(init, str):
+        raise ValueError(f"{where}: init must be the path of a CharVAE model file, got {init!r}")
     missing = _DATA_KEYS - {"max_chars"} - set(recipe["data"])
     if missing:
         raise ValueError(f"{where}: data.{sorted(missing)[0]} is missing")
@@ -144,15 +149,17 @@ def pretrain(
     out: str | Path,
     device: torch.device | str = "cpu",
     progress_bars: bool = True,
+    corpus: str | Path | None = None,
 ) -> tuple[CharVAE, History]:
     """Train the recipe's CharVAE on ``csv`` and write it to ``out`` (+ ``<out>.history.json``).
 
-    Beside ``out``: ``<out>.corpus`` (the encoded corpus, kept) and ``<out>.resume`` (the
-    training state after every epoch, deleted when the run ends). Returns (model, history).
+    Beside ``out``: ``<out>.resume`` (the training state after every epoch, deleted when the
+    run ends) and the encoded corpus, kept (``corpus``, default ``<out>.corpus``; a first
+    stage's can be shared). Returns (model, history).
     """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    vocab, train_ids, val_ids = prepare_corpus(recipe, csv, f"{out}.corpus")
+    vocab, train_ids, val_ids = prepare_corpus(recipe, csv, corpus or f"{out}.corpus")
     cfg = TrainConfig.from_section(
         recipe["train"], recipe.get("seed", 0), checkpoint=f"{out}.resume", progress=progress_bars
     )
@@ -164,6 +171,8 @@ def pretrain(
         _model_kwargs(recipe, vocab, train_ids),
         device,
         kl_anneal_epochs=recipe.get("kl_anneal_epochs", 1.0),
+        kl_anneal_from=recipe.get("kl_anneal_from", 0.0),
+        init=recipe.get("init"),
         history=History("charvae", log),
     )
     model.save(out)
@@ -173,15 +182,19 @@ def pretrain(
 
 
 def export_best(
-    recipe: dict[str, Any], csv: str | Path, run: str | Path, out: str | Path
+    recipe: dict[str, Any],
+    csv: str | Path,
+    run: str | Path,
+    out: str | Path,
+    corpus: str | Path | None = None,
 ) -> CharVAE:
     """The best weights so far of the unfinished run writing ``run`` (its ``<run>.resume``
-    and ``<run>.corpus``) saved as a model file ``out``. Raises FileNotFoundError when the
-    run has no training state yet."""
+    and its corpus, default ``<run>.corpus``) saved as a model file ``out``. Raises
+    FileNotFoundError when the run has no training state yet."""
     state_path = Path(f"{run}.resume")
     if not state_path.exists():
         raise FileNotFoundError(f"{state_path}: no training state to export")
-    vocab, train_ids, _ = prepare_corpus(recipe, csv, f"{run}.corpus")
+    vocab, train_ids, _ = prepare_corpus(recipe, csv, corpus or f"{run}.corpus")
     state = load_checkpoint(state_path, STATE_FORMAT, STATE_VERSION, "training-state")
     model = CharVAE(vocab, CharVAEConfig(**_model_kwargs(recipe, vocab, train_ids)))
     model.load_state_dict(state["best_state"])
@@ -196,6 +209,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("recipe", help="config/pretrain/<name>.yaml")
     parser.add_argument("--csv", required=True, help="SMILES csv (the MOSES training set)")
     parser.add_argument("--out", required=True, help="model file to write")
+    parser.add_argument("--corpus", help="encoded corpus cache (default: <out>.corpus)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--export", metavar="MODEL", help="write the run's best weights here")
@@ -210,14 +224,14 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     recipe = read_recipe(args.recipe)
     if args.export:
-        model = export_best(recipe, args.csv, args.out, args.export)
+        model = export_best(recipe, args.csv, args.out, args.export, args.corpus)
         if args.report:
             from plugen.data.molecules import read_smiles_csv
 
             smiles = read_smiles_csv(args.csv, limit=args.report, seed=12345).smiles
             print(json.dumps(charvae_report(model, smiles, n_prior=args.report)))
         return
-    pretrain(recipe, args.csv, args.out, args.device)
+    pretrain(recipe, args.csv, args.out, args.device, corpus=args.corpus)
 
 
 if __name__ == "__main__":
