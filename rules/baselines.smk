@@ -23,7 +23,7 @@ rule train_baseline:
         method=RIVALS,
     conda:
         "../environment.yml"
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=per_attempt(3000),
         runtime=per_attempt(60),

@@ -18,6 +18,8 @@ config.update(
 )
 
 LIB = str(Path(workflow.basedir) / "plugen")
+# torch threads of the training and encoding jobs (config "threads")
+THREADS = config["threads"]
 EXPERIMENTS = {name: experiments.get(name) for name in config["experiments"]}
 # wildcard patterns from the registry: the rules serve every registered experiment of a kind
 ALL_EXPS = "|".join(experiments.names())

@@ -23,7 +23,7 @@ rule train_decision_model:
         exp=IMAGE_EXPS,
     conda:
         "../environment.yml"
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=per_attempt(2000),
         runtime=per_attempt(20),
@@ -58,7 +58,7 @@ rule counterfactual:
         method="|".join(EXPLAIN_METHODS),
     conda:
         "../environment.yml"
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=per_attempt(3000),
         runtime=per_attempt(30),

@@ -42,7 +42,7 @@ rule molecules_dataset:
         bench(M, "dataset")
     conda:
         "../environment.yml"
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=per_attempt(3000),
         runtime=per_attempt(30),
@@ -66,7 +66,7 @@ rule molecules_train_charvae:
         bench(M, "train_charvae")
     conda:
         "../environment.yml"
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=per_attempt(3000),
         runtime=per_attempt(120),
@@ -93,7 +93,7 @@ rule molecules_latents:
         bench(M, "latents")
     conda:
         "../environment.yml"
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=per_attempt(2000),
         runtime=per_attempt(15),
@@ -148,7 +148,7 @@ rule molecules_evaluate:
         bench(M, "evaluate")
     conda:
         "../environment.yml"
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=per_attempt(2000),
         runtime=per_attempt(15),

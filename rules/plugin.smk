@@ -18,7 +18,7 @@ rule train_flow:
         exp=ALL_EXPS,
     conda:
         "../environment.yml"
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=per_attempt(3000),
         runtime=per_attempt(60),

@@ -50,7 +50,7 @@ rule train_classifier:
         bench(SH, "train_classifier")
     conda:
         "../environment.yml"
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=lambda wc, attempt: attempt * (2000 + 4 * judge_pixels_mb(wc)),
         runtime=lambda wc, attempt: attempt * (30 + judge_pixels_mb(wc) // 5),

@@ -20,7 +20,7 @@ rule train_gan:
         bench(SG, "train_gan")
     conda:
         "../environment.yml"
-    threads: 2
+    threads: THREADS
     resources:
         # default: 0.8 GB peak, 150 s on 2 idle CPUs for 12k 32x32 images x 10 epochs
         mem_mb=per_attempt(2000 + 4 * SH_PIXELS_MB),
@@ -57,7 +57,7 @@ rule label_gan_samples:
         bench(SG, "label_gan_samples")
     conda:
         "../environment.yml"
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=per_attempt(3000),
         runtime=per_attempt(15),
@@ -88,7 +88,7 @@ rule invert_real:
         bench(SG, "invert_real")
     conda:
         "../environment.yml"
-    threads: 2
+    threads: THREADS
     resources:
         mem_mb=per_attempt(3000),
         runtime=per_attempt(30),

@@ -19,7 +19,7 @@ rule train_vae:
         exp=VAE_EXPS,
     conda:
         "../environment.yml"
-    threads: 2
+    threads: THREADS
     resources:
         # Measured on the shapes default config, 2 CPUs (benchmarks/runs/shapes_vae/train_vae.tsv):
         # 173 s and 0.63 GB peak RSS for (12000 + 1500) 32x32 images x 20 epochs. Scaled to the
@@ -64,7 +64,7 @@ rule extract_latents:
         exp=ENCODED_EXPS,
     conda:
         "../environment.yml"
-    threads: 2
+    threads: THREADS
     resources:
         # Measured on the shapes default config, 2 CPUs: 6.8 s and 0.54 GB peak RSS for 11500
         # 32x32 labelled images. Scaled like train_vae: 2 GB + 15 B per image pixel; 3.2e-7 s per
