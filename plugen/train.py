@@ -64,6 +64,7 @@ class TrainConfig:
     patience: int | None = 10
     min_delta: float = 1e-4
     lr_schedule: str = "plateau"  # "plateau" | "cosine" | "none"
+    lr_patience: int = 3  # plateau: epochs without a lower monitored loss before the LR halves
     epoch_examples: int | None = None  # examples drawn per epoch (None: every example)
     seed: int = 0
     progress: bool = True
@@ -78,6 +79,8 @@ class TrainConfig:
             raise ValueError(f"val_fraction must be in [0, 1), got {self.val_fraction}")
         if self.epoch_examples is not None and self.epoch_examples < 1:
             raise ValueError(f"epoch_examples must be >= 1, got {self.epoch_examples}")
+        if self.lr_patience < 0:
+            raise ValueError(f"lr_patience must be >= 0, got {self.lr_patience}")
         if self.lr_schedule not in ("plateau", "cosine", "none"):
             raise ValueError(
                 f"lr_schedule must be 'plateau', 'cosine' or 'none', got {self.lr_schedule!r}"
@@ -315,7 +318,9 @@ def train(
     params = [p for p in module.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     if cfg.lr_schedule == "plateau":
-        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=3)
+        sched = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            opt, factor=0.5, patience=cfg.lr_patience
+        )
     elif cfg.lr_schedule == "cosine":
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs)
     else:

@@ -311,4 +311,4 @@ def test_config_refuses_an_image_rival_on_sampled_latents_before_any_job():
         validate_config(cfg)
     cfg["shapes_gan"]["baselines"] = {"methods": ["cnf"]}
     cfg["shapes_vae"]["baselines"] = {"methods": ["msp", "cvae"]}
-    assert validate_config(cfg)["shapes_vae"]["baselines"]["msp"]["train"]["epochs"] == 20
+    assert validate_config(cfg)["shapes_vae"]["baselines"]["msp"]["train"]["lr_patience"] == 1

@@ -47,3 +47,24 @@ def test_every_train_section_the_scripts_read_is_a_train_config():
         cfg = TrainConfig.from_section(section["train"], 5)
         assert (cfg.epochs, cfg.seed) == (section["train"]["epochs"], 5), name
     assert TrainConfig.from_section(sections["shapes_vae.vae"]["train"], 0).epochs == 1  # tiny
+
+
+def test_lr_patience_halves_the_rate_before_early_stopping_ends_training():
+    import torch
+
+    from plugen.train import train
+
+    w = torch.nn.Parameter(torch.zeros(1))
+
+    def flat(module, batch):  # a loss that never improves after the first epoch
+        return {"loss": 0.0 * module.w.sum() + 1.0}
+
+    module = torch.nn.Module()
+    module.w = w
+    cfg = TrainConfig(
+        epochs=20, lr=1e-3, patience=5, lr_patience=1, val_fraction=0.0, progress=False
+    )
+    rows = train(module, flat, [torch.zeros(8, 1)], cfg).rows
+    assert [r["lr"] for r in rows] == pytest.approx([1e-3, 1e-3, 1e-3, 5e-4, 5e-4, 2.5e-4])
+    with pytest.raises(ValueError, match="lr_patience must be >= 0"):
+        TrainConfig(lr_patience=-1)

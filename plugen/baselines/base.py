@@ -274,6 +274,7 @@ class LatentEditor(_Editor):
         seed: int = 0,
         val_fraction: float = 0.1,
         patience: int | None = 10,
+        lr_patience: int = 3,
         progress: bool = False,
         logger: logging.Logger | None = None,
     ) -> History:
@@ -325,6 +326,7 @@ class ImageEditor(_Editor):
         seed: int = 0,
         val_fraction: float = 0.1,
         patience: int | None = 10,
+        lr_patience: int = 3,
         progress: bool = False,
         logger: logging.Logger | None = None,
     ) -> History:

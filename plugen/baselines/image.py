@@ -80,6 +80,7 @@ class ConvNetEditor(ImageEditor):
         seed: int = 0,
         val_fraction: float = 0.1,
         patience: int | None = 10,
+        lr_patience: int = 3,
         progress: bool = False,
         logger: logging.Logger | None = None,
     ) -> History:
@@ -98,6 +99,7 @@ class ConvNetEditor(ImageEditor):
             lr=lr,
             val_fraction=val_fraction,
             patience=patience,
+            lr_patience=lr_patience,
             seed=seed,
             progress=progress,
         )

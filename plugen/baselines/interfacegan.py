@@ -110,15 +110,17 @@ class InterFaceGAN(LatentEditor):
         seed: int = 0,
         val_fraction: float = 0.1,
         patience: int | None = 10,
+        lr_patience: int = 3,
         progress: bool = False,
         logger: logging.Logger | None = None,
     ) -> History:
         """Fit one boundary per attribute on ``z: (n, d)``, ``y: (n, k)`` (NaN = unknown).
 
-        ``epochs``, ``batch_size``, ``lr``, ``patience`` and ``progress`` are accepted for the
-        common interface and unused (closed-form / SVM fits). A seeded ``val_fraction`` is held
-        out to score each boundary. Returns one row per attribute: ``attribute``, ``n_train``,
-        ``train_score``, ``val_score`` (accuracy for binary, R^2 for continuous), ``alpha``.
+        ``epochs``, ``batch_size``, ``lr``, ``patience``, ``lr_patience`` and ``progress`` are
+        accepted for the common interface and unused (closed-form / SVM fits). A seeded
+        ``val_fraction`` is held out to score each boundary. Returns one row per attribute:
+        ``attribute``, ``n_train``, ``train_score``, ``val_score`` (accuracy for binary, R^2 for
+        continuous), ``alpha``.
         A binary attribute with a single class in the labels gets no boundary (a warning; its
         row has no scores): edits of it leave latents unchanged.
         """
