@@ -9,7 +9,7 @@ interleaved runs (PluGeN, cFlow, CNF, PluGeN, cFlow, CNF, ...):
 Reported numbers are medians over ``--repeats`` rounds. The last line is
 ``train_speedup_vs_cnf=X latency_speedup_vs_cnf=Y``: CNF time / PluGeN time, training and
 batch-1 editing latency.
-Usage: python benchmarks/plugin_vs_cnf.py [--steps 16] [--repeats 2] [--threads 2]
+Usage: python benchmarks/plugin_vs_cnf.py [--steps 16] [--repeats 5] [--threads 2]
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def main() -> None:
     p.add_argument("--dim", type=int, default=64)
     p.add_argument("--steps", type=int, default=16, help="training batches per run")
     p.add_argument("--batch-size", type=int, default=256)
-    p.add_argument("--repeats", type=int, default=2, help="interleaved rounds")
+    p.add_argument("--repeats", type=int, default=5, help="interleaved rounds")
     p.add_argument("--min-seconds", type=float, default=1.0, help="per latency measurement")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--cnf-dtype", default="float64", choices=["float32", "float64"])
