@@ -14,7 +14,8 @@ DEFAULT = load_config("config/config.yaml")
 def test_registry_knows_every_schema_section_and_nothing_else():
     from plugen.config import load_schema
 
-    sections = set(load_schema()["properties"]) - {"seed", "device", "experiments", "shapes"}
+    run_keys = {"seed", "device", "threads", "experiments", "shapes"}
+    sections = set(load_schema()["properties"]) - run_keys
     assert set(experiments.names()) == sections
 
 
