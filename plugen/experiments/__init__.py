@@ -412,8 +412,10 @@ class Experiment:
         return []
 
     def real_images(self, config: Config) -> str | None:
-        """Dataset table of real images (figures' originals, FID's reference), if any."""
-        return None
+        """Dataset table of real images (figures' originals, FID's reference): the one of
+        :meth:`data_section`, if any."""
+        section = self.data_section(config)
+        return None if section is None else results_path(section, "data", "dataset.parquet")
 
     def inception_path(self, config: Config) -> str | None:
         """A TorchScript Inception network for FID beside the judge's features, if given."""

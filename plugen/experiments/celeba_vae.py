@@ -81,9 +81,6 @@ class CelebAVAE(Experiment):
             *self.explain_tables(config),
         )
 
-    def real_images(self, config: Config) -> str:
-        return results_path(self.name, "data", "dataset.parquet")
-
     def data_section(self, config: Config) -> str:
         return self.name
 

@@ -24,9 +24,6 @@ class ShapesExperiment(Experiment):
     def heldout(self, config: Config) -> list[dict[str, float]]:
         return list(config["shapes"]["data"]["heldout"])
 
-    def real_images(self, config: Config) -> str:
-        return results_path("shapes", "data", "dataset.parquet")
-
     def data_section(self, config: Config) -> str:
         """The shared rendering, ``results/shapes/data/``."""
         return "shapes"
