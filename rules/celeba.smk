@@ -37,7 +37,13 @@ rule celeba_table2_sample:
         plugin=out(CV, "models", "plugin.pt"),
         decoder=lambda wc: spec(CV).decoder(config).files(),
         sources=out(CV, "latents.parquet"),
-        lib=lib("tasks.py", "model.py", "backbones/__init__.py", "data/celeba.py"),
+        lib=lib(
+            "editors.py",
+            "tasks.py",
+            "model.py",
+            "backbones/__init__.py",
+            "data/celeba.py",
+        ),
     output:
         table=out(CV, "samples", "table2.parquet"),
         images=directory(out(CV, "samples", "table2")),

@@ -142,9 +142,10 @@ def editor_model(wc):
 def editor_lib(wc):
     method = parse_run(wc.run)[1]
     if method == "plugen":
-        return lib("tasks.py", "model.py", "backbones/__init__.py")
+        return lib("editors.py", "tasks.py", "model.py", "backbones/__init__.py")
     image = ("baselines/image.py",) if method in IMAGE_RIVALS else ()
     return lib(
+        "editors.py",
         "tasks.py",
         "backbones/__init__.py",
         "baselines/base.py",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 import yaml
 from PIL import Image
 from test_workflow import snakemake
@@ -149,3 +150,47 @@ def test_snakemake_refuses_a_bad_folder_before_any_job(tmp_path):
     out = proc.stdout + proc.stderr
     assert proc.returncode != 0 and "celeba_preprocess" not in out
     assert f"{root}/list_attr_celeba.txt: CelebA attribute file not found" in out
+
+
+class _BlockEncoder(torch.nn.Module):
+    """images (n, 3, 16, 16) in [-1, 1] -> (mean of each 4 x 4 block of channel 0, zeros)."""
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mu = torch.nn.functional.avg_pool2d(x[:, :1], 4).flatten(1)
+        return mu, torch.zeros_like(mu)
+
+
+class _BlockDecoder(torch.nn.Module):
+    """latents (n, 16) -> (n, 3, 16, 16): each value fills its 4 x 4 block, on every channel."""
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        blocks = z.reshape(-1, 1, 4, 4).repeat_interleave(4, 2).repeat_interleave(4, 3)
+        return blocks.expand(-1, 3, -1, -1)
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")
+def test_the_users_torchscript_encoder_and_decoder_replace_the_vae(tmp_path):
+    fabricate(tmp_path / "CelebA")
+    ckpt = {}
+    for name, module in (("encoder", _BlockEncoder()), ("decoder", _BlockDecoder())):
+        ckpt[name] = str(tmp_path / f"{name}.pt")
+        torch.jit.save(torch.jit.script(module), ckpt[name])
+    cfg = yaml.safe_load((tmp_path / _config(tmp_path, tmp_path / "CelebA")).read_text())
+    cfg["celeba_vae"]["backbone"]["checkpoint"] = {**ckpt, "image_range": [-1.0, 1.0]}
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg))
+    res = tmp_path / "results" / "celeba_vae"
+    targets = [
+        str((res / f).relative_to(tmp_path)) for f in ("latents.parquet", "metrics/vae.parquet")
+    ]
+    proc = snakemake(tmp_path, *targets, "--configfile", "cfg.yaml")
+    assert "train_vae" not in proc.stdout + proc.stderr
+    lat, z = io.read_table(res / "latents.parquet", io.LATENTS)
+    data, _ = io.read_table(res / "data" / "dataset.parquet", io.DATASET)
+    images = io.read_images(data["image_path"], res / "data")
+    by_id = dict(zip(data["id"], images))
+    first = by_id[lat["id"].iloc[0]]
+    expected = first[:, :, 0].reshape(4, 4, 4, 4).mean((1, 3)).ravel() / 255 * 2 - 1
+    assert z.shape == (N, 16)
+    np.testing.assert_allclose(z[0], expected, atol=1e-5)
+    (quality,) = io.read_table(res / "metrics" / "vae.parquet", io.METRICS)[0].to_dict("records")
+    assert 0 < quality["mse"] < 0.05  # the blocks decode back to the fabricated images

@@ -312,3 +312,36 @@ def test_config_refuses_an_image_rival_on_sampled_latents_before_any_job():
     cfg["shapes_gan"]["baselines"] = {"methods": ["cnf"]}
     cfg["shapes_vae"]["baselines"] = {"methods": ["msp", "cvae"]}
     assert validate_config(cfg)["shapes_vae"]["baselines"]["msp"]["train"]["lr_patience"] == 1
+
+
+def test_load_editor_reads_any_method_and_source_latents_checks_what_it_edits(tmp_path):
+    from plugen import io
+    from plugen.baselines.image import FlatImageEditor
+    from plugen.editors import load_editor, source_latents
+
+    rng = np.random.default_rng(2)
+    z = rng.standard_normal((50, 4)).astype(np.float32)
+    rival = InterFaceGAN(4, ["a"])
+    rival.fit(z, (z[:, :1] > 0).astype(np.float32))
+    rival.save(tmp_path / "ifg.pt")
+    editor = load_editor("interfacegan", tmp_path / "ifg.pt")
+    assert isinstance(editor, InterFaceGAN) and editor.attributes == ["a"]
+    sources = pd.DataFrame({"id": ["p", "q"]})
+    got = source_latents(editor, sources, z[:2], "latents.parquet", tmp_path / "ifg.pt")
+    np.testing.assert_array_equal(got["q"], z[1])
+    with pytest.raises(ValueError, match=r"^latents.parquet: latents are 3-d, .*ifg.pt expects 4$"):
+        source_latents(editor, sources, z[:2, :3], "latents.parquet", tmp_path / "ifg.pt")
+    with pytest.raises(FileNotFoundError, match="nope.pt"):
+        load_editor("cflow", tmp_path / "nope.pt")
+
+    painter = FlatImageEditor(_PaintEditor())
+    images = np.stack([np.full((2, 2, 3), v, np.uint8) for v in (5, 9)])
+    table = pd.DataFrame({"id": ["p", "q"], "split": ["test", "test"]})
+    table["image_path"] = io.write_images(images, tmp_path / "images", ["p", "q"])
+    io.write_table(tmp_path / "dataset.parquet", table, io.DATASET)
+    got = source_latents(
+        painter, sources[::-1], z[:2], "latents.parquet", "m.pt", tmp_path / "dataset.parquet"
+    )
+    assert got["q"].shape == (12,) and got["q"][0] == 9 and got["p"][0] == 5
+    with pytest.raises(ValueError, match="image dataset"):
+        source_latents(painter, sources, z[:2], "latents.parquet", "m.pt")

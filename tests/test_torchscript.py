@@ -3,7 +3,12 @@ import pytest
 import torch
 from torch import Tensor, nn
 
-from plugen.backbones.torchscript import ScriptedDecoder, ScriptedJudge, load_torchscript
+from plugen.backbones.torchscript import (
+    ScriptedDecoder,
+    ScriptedEncoder,
+    ScriptedJudge,
+    load_torchscript,
+)
 
 # building the test modules uses torch.jit.script/trace, deprecated in favour of torch.export
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")
@@ -38,6 +43,15 @@ class Judge(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         m = x.mean((1, 2, 3))
         return torch.stack([10 * m - 5, m, m], 1)
+
+
+class MeanEncoder(nn.Module):
+    """images (n, 3, H, W) -> (mean, log-variance): mean = [channel means, 2 * overall mean]."""
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        m = x.mean((2, 3))
+        mu = torch.cat([m, 2 * m.mean(1, keepdim=True)], 1)
+        return mu, torch.zeros_like(mu)
 
 
 def _save(module: nn.Module, path) -> str:
@@ -134,3 +148,14 @@ def test_judge_with_the_wrong_width_or_a_missing_kind(tmp_path):
         ScriptedJudge(path, ["smile", "age"], {"smile": "binary"})
     with pytest.raises(ValueError, match="images must be uint8"):
         judge(np.zeros((1, 4, 4, 3), np.float32))
+
+
+def test_encoder_reads_its_range_keeps_the_mean_and_names_a_failing_file(tmp_path):
+    path = _save(MeanEncoder(), tmp_path / "encoder.pt")
+    images = np.zeros((5, 4, 4, 3), np.uint8)
+    images[1], images[2, ..., 0] = 255, 255
+    z = ScriptedEncoder(path, image_range=(-1.0, 1.0), batch_size=2)(images)
+    assert z.dtype == np.float32 and z.shape == (5, 4)
+    np.testing.assert_allclose(z[:3], [[-1, -1, -1, -2], [1, 1, 1, 2], [1, -1, -1, -2 / 3]])
+    with pytest.raises(ValueError, match=r"^.*flat\.pt: the encoder failed on input of shape"):
+        ScriptedEncoder(_save(WPlus(), tmp_path / "flat.pt"))(images)

@@ -1,9 +1,11 @@
-"""A user's own decoder and judge (attribute classifier), saved as TorchScript files.
+"""A user's own encoder, decoder and judge (attribute classifier), saved as TorchScript files.
 
-The decoder maps latents ``(n, d)`` (or W+ ``(n, L, d)``) to images ``(n, C, H, W)`` with C in
-{1, 3}; the judge maps images ``(n, 3, H, W)`` to one output per attribute (a logit for binary
-attributes, the value for continuous ones). Both work on pixel values in ``image_range``.
-Save a model with ``torch.jit.save(torch.jit.script(model), path)`` (or ``torch.jit.trace``).
+The encoder maps images ``(n, 3, H, W)`` to latents ``(n, d)`` (or a tuple whose first item is
+the posterior mean); the decoder maps latents ``(n, d)`` (or W+ ``(n, L, d)``) to images
+``(n, C, H, W)`` with C in {1, 3}; the judge maps images ``(n, 3, H, W)`` to one output per
+attribute (a logit for binary attributes, the value for continuous ones). All work on pixel
+values in ``image_range``. Save a model with ``torch.jit.save(torch.jit.script(model), path)``
+(or ``torch.jit.trace``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from plugen.backbones.image_vae import images_to_tensor, tensor_to_images
+from plugen.backbones.image_vae import images_to_tensor, map_image_batches, tensor_to_images
 from plugen.data.user import broadcast_w_plus
 from plugen.runtime import is_import_path
 
@@ -75,8 +77,11 @@ def _load_import_path(spec: str, what: str, device: str | torch.device) -> torch
     return model.to(device).eval()
 
 
-def _call(module: torch.jit.ScriptModule, x: Tensor, path: Path, what: str) -> Tensor:
-    """``module(x)`` with a one-line ``ValueError`` naming the file when it fails."""
+def _call(
+    module: torch.jit.ScriptModule, x: Tensor, path: Path, what: str, first: bool = False
+) -> Tensor:
+    """``module(x)`` with a one-line ``ValueError`` naming the file when it fails; ``first``:
+    of a tuple output keep the first item."""
     try:
         out = module(x)
     except RuntimeError as exc:
@@ -85,6 +90,8 @@ def _call(module: torch.jit.ScriptModule, x: Tensor, path: Path, what: str) -> T
         raise ValueError(
             f"{path}: the {what} failed on input of shape {tuple(x.shape)}: {reason}"
         ) from None
+    if first and isinstance(out, (tuple, list)) and out:
+        out = out[0]
     if not isinstance(out, Tensor):
         raise ValueError(f"{path}: the {what} returned a {type(out).__name__}, expected a tensor")
     return out
@@ -153,6 +160,35 @@ class ScriptedDecoder:
         """Decode one zero latent of width ``latent_dim`` so a bad decoder fails early; returns
         its image ``(1, H, W, 3)``. Raises ``ValueError`` as :meth:`__call__`."""
         return self(np.zeros((1, latent_dim), dtype=np.float32))
+
+
+class ScriptedEncoder:
+    """Callable ``uint8 images (n, H, W, 3) -> float32 latents (n, d)`` through a TorchScript
+    encoder that reads pixels in ``image_range``; of a tuple output the first item (the mean) is
+    kept. Raises ``FileNotFoundError`` / ``ValueError`` (see :func:`load_torchscript`)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        device: str | torch.device = "cpu",
+        image_range: Sequence[float] = (0.0, 1.0),
+        batch_size: int = 256,
+    ) -> None:
+        self.path = Path(path)
+        self.device = torch.device(device)
+        self.image_range = _check_range(image_range)
+        self.batch_size = int(batch_size)
+        self.module = load_torchscript(self.path, "encoder", self.device)
+
+    def _encode(self, x: Tensor) -> Tensor:
+        lo, hi = self.image_range
+        return _call(self.module, x * (hi - lo) + lo, self.path, "encoder", first=True)
+
+    @torch.no_grad()
+    def __call__(self, images: np.ndarray) -> np.ndarray:
+        """uint8 images ``(n, H, W, 3)`` -> latents ``(n, d)``, flattened per image."""
+        z = map_image_batches(self._encode, images, self.batch_size, self.device)
+        return z.reshape(len(images), -1)
 
 
 class ScriptedJudge:

@@ -18,7 +18,6 @@ from plugen.backbones.image_vae import (
     active_dims,
     encode_images,
     latent_kl,
-    map_image_batches,
     reconstruction_quality,
 )
 from plugen.data.celeba import keep_labels_per_image
@@ -30,27 +29,20 @@ log, device = setup_job(sm)
 df, _ = io.read_table(sm.input.table, io.DATASET)
 df = df[df["split"] != "pretrain"].reset_index(drop=True)
 images = io.read_images(df["image_path"], Path(sm.input.table).parent)
-test = images[(df["split"] == "test").to_numpy()]
+is_test = (df["split"] == "test").to_numpy()
+test = images[is_test]
 if sm.params.encoder is None:
     vae = ImageVAE.load(sm.input.vae, device)
     z = encode_images(vae, images)
     quality = reconstruction_quality(vae, test)
     quality["active_dims"] = active_dims(latent_kl(vae, test))
 else:
-    from plugen.backbones.torchscript import load_torchscript
+    from plugen.backbones.torchscript import ScriptedEncoder
 
-    encoder = load_torchscript(sm.input.vae, "encoder", device)
-    lo, hi = sm.params.encoder["image_range"]
-
-    def encode(x):
-        out = encoder(x * (hi - lo) + lo)
-        return out[0] if isinstance(out, (tuple, list)) else out
-
-    z = map_image_batches(encode, images, 256, device).reshape(len(images), -1)
+    encoder = ScriptedEncoder(sm.input.vae, device, sm.params.encoder["image_range"])
+    z = encoder(images)
     decoder = experiments.get(sm.wildcards.exp).decoder(sm.config).as_dict()
-    quality = image_error(
-        test, image_decoder(decoder, device)(z[(df["split"] == "test").to_numpy()])
-    )
+    quality = image_error(test, image_decoder(decoder, device)(z[is_test]))
 if sm.params.labels_per_image is not None:
     kinds = experiments.get(sm.wildcards.exp).attributes(sm.config)
     df = keep_labels_per_image(df, list(kinds), sm.params.labels_per_image, sm.params.seed)
