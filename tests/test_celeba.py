@@ -152,6 +152,27 @@ def test_attribute_subset_limit_and_standard_split_without_partition_file(tmp_pa
         celeba.read_partition(root, ["202600.jpg"])
 
 
+def test_a_limit_keeps_the_first_images_of_every_split_in_proportion(tmp_path):
+    sizes = celeba.SPLIT_SIZES
+    assert celeba.split_quota(sizes, 1000) == {"train": 803, "val": 98, "test": 99}
+    assert celeba.split_quota(sizes, 10) == {"train": 8, "val": 1, "test": 1}
+    assert celeba.split_quota(sizes, None) == sizes
+    assert celeba.split_quota({"train": 3, "val": 1}, 9) == {"train": 3, "val": 1}
+    root = make_root(tmp_path, n=14)  # partition: 8 train, 2 val, 4 test
+    report = celeba.preprocess(root, tmp_path / "out", size=8, limit=7, progress=False)
+    frame, _ = read_table(report["table"], DATASET)
+    assert frame["split"].tolist() == ["train"] * 4 + ["val", "test", "test"]
+    assert frame["id"].tolist() == [
+        "000001",
+        "000002",
+        "000003",
+        "000004",
+        "000009",
+        "000011",
+        "000012",
+    ]
+
+
 def test_missing_inputs_name_the_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="CelebA folder not found"):
         celeba.preprocess(tmp_path / "nowhere", tmp_path / "out", progress=False)

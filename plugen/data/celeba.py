@@ -20,7 +20,7 @@ import difflib
 import io as _io
 import logging
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -140,6 +140,30 @@ def read_attributes(root: str | Path) -> pd.DataFrame:
     out = pd.DataFrame({"image": raw.iloc[:, 0].to_numpy()})
     flags = (values.to_numpy() == "1").astype(np.float32)
     return pd.concat([out, pd.DataFrame(flags, columns=second)], axis=1)
+
+
+def split_quota(sizes: Mapping[str, int], limit: int | None) -> dict[str, int]:
+    """Images kept per split when at most ``limit`` are read: each split's share of ``limit`` in
+    proportion to its size, rounded down; the rows left go one each to the splits rounding left
+    empty, then to the largest remainders, so a quick run keeps train, val and test.
+    ``limit`` None (or at least the total): every image."""
+    total = sum(sizes.values())
+    if limit is None or limit >= total:
+        return dict(sizes)
+    quota = {s: limit * n // total for s, n in sizes.items()}
+    left = limit - sum(quota.values())
+    first = sorted(sizes, key=lambda s: (quota[s] > 0, -(limit * sizes[s] % total)))
+    for s in first[:left]:
+        quota[s] += 1
+    return quota
+
+
+def first_of_each_split(splits: np.ndarray, limit: int | None) -> np.ndarray:
+    """Row indices (file order) of the first :func:`split_quota` rows of each split."""
+    names, counts = np.unique(splits, return_counts=True)
+    quota = split_quota(dict(zip(names.tolist(), counts.tolist())), limit)
+    rank = pd.Series(splits).groupby(splits).cumcount().to_numpy()
+    return np.flatnonzero(rank < np.array([quota[s] for s in splits]))
 
 
 def read_partition(root: str | Path, names: Sequence[str]) -> np.ndarray:
@@ -286,8 +310,9 @@ def preprocess(
 
     The table has ``id`` (file stem), ``split`` (train/val/test), ``image_path``
     (``images/shard_000.npy#123``) and one float32 0/1 column per attribute (all 40 by default,
-    else ``attributes`` in that order); rows follow ``list_attr_celeba.txt``, the first ``limit``
-    of them when given. Shards are uint8 ``(k, size, size, 3)`` arrays of ``shard_size`` images.
+    else ``attributes`` in that order); rows follow ``list_attr_celeba.txt``; with ``limit``, at
+    most that many: the first of each split in the splits' proportions (:func:`split_quota`).
+    Shards are uint8 ``(k, size, size, 3)`` arrays of ``shard_size`` images.
 
     Returns a report ``{"table", "n_listed", "n_written", "n_skipped", "skipped": {name: reason},
     "size", "crop"}``; undecodable or missing images are skipped, counted there and logged.
@@ -307,7 +332,8 @@ def preprocess(
     keep = columns if attributes is None else _check_attributes(attributes, columns)
     splits = read_partition(root, table["image"])
     if limit is not None:
-        table, splits = table.iloc[:limit].reset_index(drop=True), splits[:limit]
+        rows = first_of_each_split(splits, limit)
+        table, splits = table.iloc[rows].reset_index(drop=True), splits[rows]
     source = _ImageSource(root)
 
     shard_dir = out_dir / SHARD_DIR

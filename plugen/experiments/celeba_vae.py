@@ -85,12 +85,11 @@ class CelebAVAE(Experiment):
         return self.name
 
     def n_images(self, config: Config, splits: Sequence[str]) -> int:
-        """The standard split sizes (CelebA has no pretrain split), at most ``data.limit``."""
-        from plugen.data.celeba import SPLIT_SIZES
+        """The standard split sizes (CelebA has no pretrain split), cut to ``data.limit``."""
+        from plugen.data.celeba import SPLIT_SIZES, split_quota
 
-        total = sum(SPLIT_SIZES.get(s, 0) for s in splits)
-        limit = config["celeba_vae"]["data"]["limit"]
-        return total if limit is None else min(total, limit)
+        quota = split_quota(SPLIT_SIZES, config["celeba_vae"]["data"]["limit"])
+        return sum(quota.get(s, 0) for s in splits)
 
     def vae_config(self, config: Config) -> Mapping[str, Any] | None:
         """``celeba_vae.backbone``, unless the user's checkpoint replaces the VAE."""
