@@ -51,7 +51,7 @@ def source_latents(
     ids = sources["id"].tolist()
     if isinstance(editor, FlatImageEditor):
         if dataset is None:
-            raise ValueError("an image rival edits images: give the image dataset table")
+            raise ValueError(f"{checkpoint}: an image rival edits images; no image dataset given")
         return dict(zip(ids, editor.flatten(dataset_images(dataset, ids))))
     if z.shape[1] != editor.latent_dim:
         raise ValueError(

@@ -53,6 +53,7 @@ rule extract_latents:
         table=lambda wc: dataset_table(wc.exp),
         images=lambda wc: dataset_images(wc.exp),
         vae=encoder_file,
+        lib=lib("backbones/image_vae.py", "backbones/torchscript.py"),
     output:
         latents=out("{exp}", "latents.parquet"),
         metrics=out("{exp}", "metrics", "vae.parquet"),

@@ -154,10 +154,22 @@ def test_attribute_subset_limit_and_standard_split_without_partition_file(tmp_pa
 
 def test_a_limit_keeps_the_first_images_of_every_split_in_proportion(tmp_path):
     sizes = celeba.SPLIT_SIZES
-    assert celeba.split_quota(sizes, 1000) == {"train": 803, "val": 98, "test": 99}
-    assert celeba.split_quota(sizes, 10) == {"train": 8, "val": 1, "test": 1}
+    assert celeba.split_quota(sizes, 1000) == {"train": 802, "val": 99, "test": 99}
+    assert celeba.split_quota(sizes, 3) == {"train": 1, "val": 1, "test": 1}
     assert celeba.split_quota(sizes, None) == sizes
     assert celeba.split_quota({"train": 3, "val": 1}, 9) == {"train": 3, "val": 1}
+    assert celeba.split_quota({"train": 100, "val": 1, "test": 1}, 10) == {
+        "train": 8,
+        "val": 1,
+        "test": 1,
+    }
+    assert celeba.split_quota({"train": 10, "val": 0, "test": 5}, 4) == {
+        "train": 2,
+        "val": 0,
+        "test": 2,
+    }
+    with pytest.raises(ValueError, match="limit must be >= 1, got 0"):
+        celeba.split_quota(sizes, 0)
     root = make_root(tmp_path, n=14)  # partition: 8 train, 2 val, 4 test
     report = celeba.preprocess(root, tmp_path / "out", size=8, limit=7, progress=False)
     frame, _ = read_table(report["table"], DATASET)

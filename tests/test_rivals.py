@@ -343,5 +343,5 @@ def test_load_editor_reads_any_method_and_source_latents_checks_what_it_edits(tm
         painter, sources[::-1], z[:2], "latents.parquet", "m.pt", tmp_path / "dataset.parquet"
     )
     assert got["q"].shape == (12,) and got["q"][0] == 9 and got["p"][0] == 5
-    with pytest.raises(ValueError, match="image dataset"):
+    with pytest.raises(ValueError, match=r"^m.pt: an image rival edits images; no image dataset"):
         source_latents(painter, sources, z[:2], "latents.parquet", "m.pt")

@@ -143,17 +143,26 @@ def read_attributes(root: str | Path) -> pd.DataFrame:
 
 
 def split_quota(sizes: Mapping[str, int], limit: int | None) -> dict[str, int]:
-    """Images kept per split when at most ``limit`` are read: each split's share of ``limit`` in
-    proportion to its size, rounded down; the rows left go one each to the splits rounding left
-    empty, then to the largest remainders, so a quick run keeps train, val and test.
-    ``limit`` None (or at least the total): every image."""
+    """Images kept per split when at most ``limit`` are read: one for each non-empty split
+    (while ``limit`` allows), the rest shared in proportion to the split sizes (rounded down,
+    the rows left to the largest remainders), so a quick run keeps train, val and test.
+    ``limit`` None (or at least the total): every image. Raises ValueError for ``limit < 1``."""
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit must be >= 1, got {limit}")
     total = sum(sizes.values())
     if limit is None or limit >= total:
         return dict(sizes)
-    quota = {s: limit * n // total for s, n in sizes.items()}
+    present = sorted((s for s in sizes if sizes[s] > 0), key=lambda s: -sizes[s])
+    quota = dict.fromkeys(sizes, 0)
+    for s in present[:limit]:
+        quota[s] = 1
+    rest, room = limit - sum(quota.values()), {s: sizes[s] - quota[s] for s in sizes}
+    free = sum(room.values())
+    for s in sizes:
+        quota[s] += rest * room[s] // free if free else 0
     left = limit - sum(quota.values())
-    first = sorted(sizes, key=lambda s: (quota[s] > 0, -(limit * sizes[s] % total)))
-    for s in first[:left]:
+    by_remainder = sorted(present, key=lambda s: -(rest * room[s] % free) if free else 0)
+    for s in [s for s in by_remainder if quota[s] < sizes[s]][:left]:
         quota[s] += 1
     return quota
 

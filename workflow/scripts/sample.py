@@ -22,7 +22,7 @@ df, z = io.read_table(sm.input.sources, io.LATENTS)
 test = (df["split"] == "test").to_numpy()
 sources = df[test].reset_index(drop=True)
 source_z = {}
-if task != "generation":
+if task != "generation" or not isinstance(model, FlatImageEditor):  # checks the latent width
     dataset = next(iter(getattr(sm.input, "dataset", [])), None)  # image rivals only
     source_z = source_latents(model, sources, z[test], sm.input.sources, sm.input.plugin, dataset)
 labels = None if method == "plugen" else tasks.source_labels(sources, model.attributes)
