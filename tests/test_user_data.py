@@ -222,3 +222,86 @@ def test_default_flow_size_follows_the_latent_width():
     assert default_flow_size(512)["hidden"] == 512
     with pytest.raises(ValueError, match="latent_dim"):
         default_flow_size(1)
+
+
+# ---------------------------------------------------------------------------- audit: bad labels
+@pytest.mark.parametrize(
+    "header, message",
+    [
+        ("z", "labels.csv: column 'z' is a reserved name (the latents' column); rename it"),
+        (
+            "Unnamed: 0",
+            "labels.csv: column 'Unnamed: 0' looks like a saved pandas index; "
+            "drop it (to_csv(index=False))",
+        ),
+        ("ID", "labels.csv: column 'ID': did you mean 'id'?"),
+        ("Id", "labels.csv: column 'Id': did you mean 'id'?"),
+        ("Split", "labels.csv: column 'Split': did you mean 'split'?"),
+    ],
+)
+def test_labels_with_a_reserved_index_or_miscased_column_are_refused(tmp_path, header, message):
+    path = _csv(tmp_path / "labels.csv", f"{header},smile\n0,1\n1,0\n2,1\n")
+    with pytest.raises(ValueError) as err:
+        read_labels(path, 3)
+    assert str(err.value) == f"{path}: {message.removeprefix('labels.csv: ')}"
+
+
+def test_labels_id_column_without_latent_ids_holds_row_numbers(tmp_path):
+    path = _csv(tmp_path / "labels.csv", "id,smile\n2,1\n0,0\n1,1\n")
+    frame = read_labels(path, 3)
+    assert frame["id"].tolist() == ["0", "1", "2"]
+    assert frame["smile"].tolist() == [0.0, 1.0, 1.0]  # put in row-number order
+    bad = _csv(tmp_path / "bad.csv", "id,smile\nimg_a,1\nimg_b,0\nimg_c,1\n")
+    with pytest.raises(ValueError) as err:
+        read_labels(bad, 3)
+    assert str(err.value) == (
+        f"{bad}: the latents have no ids, so column 'id' must hold the row numbers 0..2 "
+        "(in any order); no row for latent id(s) '0', '1', '2'; rows for id(s) not among "
+        "the latents 'img_a', 'img_b', 'img_c'"
+    )
+
+
+def test_labels_with_an_excel_byte_order_mark_read_the_first_column(tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_bytes("id,smile\n1,0\n0,1\n".encode("utf-8-sig"))
+    frame = read_labels(path, 2)
+    assert list(frame.columns) == ["id", "smile"]
+    assert frame["smile"].tolist() == [1.0, 0.0]
+
+
+def test_labels_column_with_one_known_value_is_refused(tmp_path):
+    path = _csv(tmp_path / "labels.csv", "smile,const\n0,1\n1,\n1,1\n")
+    with pytest.raises(ValueError) as err:
+        read_labels(path, 3)
+    assert str(err.value) == (
+        f"{path}: attribute column 'const' has a single known value (1); "
+        "nothing can be learned from it: drop the column"
+    )
+
+
+def test_two_valued_column_that_is_not_binary_warns_and_stays_continuous(caplog):
+    y = pd.DataFrame({"smile": [0.0, 2.0, 2.0], "a": [0.0, 1.0, 1.0]})
+    with caplog.at_level("WARNING", logger="plugen.data.user"):
+        kinds = infer_kinds(y, ["smile", "a"])
+    assert kinds == {"smile": "continuous", "a": "binary"}
+    assert caplog.messages == [
+        "attribute 'smile' has the two values 0 and 2 and is taken as continuous; recode it "
+        "to 0/1 to make it binary, or declare it continuous in kinds (smile=continuous) to "
+        "keep it so"
+    ]
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="plugen.data.user"):
+        infer_kinds(y, ["smile", "a"], {"smile": "continuous"})
+    assert caplog.messages == []
+
+
+def test_more_attributes_than_latent_width_names_both_files(tmp_path):
+    np.save(tmp_path / "z.npy", np.random.default_rng(0).normal(size=(4, 2)).astype(np.float32))
+    labels = _csv(tmp_path / "labels.csv", "a,b,c\n0,1,0\n1,0,1\n0,0,1\n1,1,0\n")
+    with pytest.raises(ValueError) as err:
+        load_user_data(tmp_path / "z.npy", labels)
+    assert str(err.value) == (
+        f"{labels}: 3 label column(s) but the latents in {tmp_path / 'z.npy'} have width 2; "
+        "PluGeN needs fewer attributes than the latent width: drop label columns or use "
+        "wider latents"
+    )

@@ -9,6 +9,8 @@ Every error is one line naming the file and what was expected.
 from __future__ import annotations
 
 import csv
+import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +24,13 @@ LATENT_SUFFIXES = (".npy", ".pt", ".parquet")
 SPLIT_VALUES = ("train", "val", "test")
 W_PLUS_MODES = ("first", "mean")
 KIND_NAMES = ("binary", "continuous")
+SPECIAL_COLUMNS = ("id", "split")
+RESERVED_COLUMNS = ("z",)  # the latents' column in the latents table
 _UNKNOWN_CELLS = ("", "nan", "na")
 _SHOW = 5  # ids or values quoted in an error message
+_PANDAS_INDEX = re.compile(r"Unnamed: \d+")
+
+log = logging.getLogger(__name__)
 
 
 def _first(items: Sequence, k: int = _SHOW) -> str:
@@ -213,7 +220,7 @@ def _read_cells(path: Path) -> tuple[list[str], pd.DataFrame]:
     (blank lines skipped). Raises ``ValueError`` for an unreadable file or a row whose
     number of fields differs from the header's."""
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: Excel's BOM
             reader = csv.reader(fh)
             header = [c.strip() for c in next(reader, [])]
             rows, lines = [], []
@@ -255,16 +262,35 @@ def _numeric_column(path: Path, name: str, cells: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype=np.float32)
 
 
+def _check_column_names(path: Path, header: Sequence[str]) -> None:
+    """Refuse a reserved name, a saved pandas index and a case variant of ``id`` / ``split``."""
+    for name in header:
+        if name in RESERVED_COLUMNS:
+            raise ValueError(
+                f"{path}: column {name!r} is a reserved name (the latents' column); rename it"
+            )
+        if _PANDAS_INDEX.fullmatch(name):
+            raise ValueError(
+                f"{path}: column {name!r} looks like a saved pandas index; "
+                "drop it (to_csv(index=False))"
+            )
+        if name not in SPECIAL_COLUMNS and name.lower() in SPECIAL_COLUMNS:
+            raise ValueError(f"{path}: column {name!r}: did you mean {name.lower()!r}?")
+
+
 def read_labels(path: str | Path, n: int, ids: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a labels csv for ``n`` latents (with ids ``ids``, or None).
 
-    Rows are matched to the latents by an ``id`` column when the file has one and ``ids`` is
-    given (every latent needs a row, no extra rows), else taken in order. An optional
-    ``split`` column holds train/val/test; every other column is a numeric attribute (empty
-    cell = unknown). Returns a frame with ``id`` (strings: the file's, else ``ids``, else
-    "0".."n-1"), ``split`` when present, and one float32 column per attribute in file order,
-    one row per latent in latent order. Raises ``FileNotFoundError`` / ``ValueError``
-    naming the file.
+    Rows are matched to the latents by an ``id`` column when the file has one (every latent
+    needs a row, no extra rows; latents without ``ids`` have the ids "0".."n-1", their row
+    numbers), else taken in order. An optional ``split`` column holds train/val/test; every
+    other column is a numeric attribute (empty cell = unknown) with at least two known values.
+    The file may start with a UTF-8 byte-order mark. Returns a frame with ``id`` (strings: the
+    file's, else ``ids``, else "0".."n-1"), ``split`` when present, and one float32 column per
+    attribute in file order, one row per latent in latent order. Raises
+    ``FileNotFoundError`` / ``ValueError`` naming the file, also for a column named ``z``
+    (reserved), ``Unnamed: 0`` (a saved pandas index) or ``ID`` / ``Split`` (a case variant
+    of ``id`` / ``split``).
     """
     path = Path(path)
     if not path.is_file():
@@ -276,7 +302,8 @@ def read_labels(path: str | Path, n: int, ids: Sequence[str] | None = None) -> p
     if dupes:
         raise ValueError(f"{path}: duplicate column(s) {dupes}")
     raw.columns = header
-    attributes = [c for c in header if c not in ("id", "split")]
+    _check_column_names(path, header)
+    attributes = [c for c in header if c not in SPECIAL_COLUMNS]
     if not attributes:
         raise ValueError(
             f"{path}: no attribute column (columns: {header}); expected id, "
@@ -289,16 +316,21 @@ def read_labels(path: str | Path, n: int, ids: Sequence[str] | None = None) -> p
         repeated = raw["id"][raw["id"].duplicated()].unique().tolist()
         if repeated:
             raise ValueError(f"{path}: duplicate id(s) {_first(repeated)}")
-        if ids is not None:
-            wanted = [str(i) for i in ids]
-            have, want = set(raw["id"]), set(wanted)
-            missing = [i for i in wanted if i not in have]
-            extra = [i for i in raw["id"] if i not in want]
-            if missing or extra:
-                parts = [f"no row for latent id(s) {_first(missing)}"] if missing else []
-                parts += [f"rows for id(s) not among the latents {_first(extra)}"] if extra else []
-                raise ValueError(f"{path}: {'; '.join(parts)}")
-            raw = raw.iloc[pd.Index(raw["id"]).get_indexer(wanted)]
+        wanted = [str(i) for i in (ids if ids is not None else range(n))]
+        have, want = set(raw["id"]), set(wanted)
+        missing = [i for i in wanted if i not in have]
+        extra = [i for i in raw["id"] if i not in want]
+        if missing or extra:
+            parts = [f"no row for latent id(s) {_first(missing)}"] if missing else []
+            parts += [f"rows for id(s) not among the latents {_first(extra)}"] if extra else []
+            if ids is None:
+                parts.insert(
+                    0,
+                    f"the latents have no ids, so column 'id' must hold the row numbers "
+                    f"0..{n - 1} (in any order)",
+                )
+            raise ValueError(f"{path}: {'; '.join(parts)}")
+        raw = raw.iloc[pd.Index(raw["id"]).get_indexer(wanted)]
     if len(raw) != n:
         raise ValueError(f"{path}: has {len(raw)} label rows but there are {n} latents")
     out = pd.DataFrame(index=range(n))
@@ -316,6 +348,12 @@ def read_labels(path: str | Path, n: int, ids: Sequence[str] | None = None) -> p
         out["split"] = split.to_numpy(dtype=object)
     for name in attributes:
         out[name] = _numeric_column(path, name, raw[name])
+        known = np.unique(out[name].dropna().to_numpy())
+        if len(known) == 1:
+            raise ValueError(
+                f"{path}: attribute column '{name}' has a single known value ({known[0]:g}); "
+                "nothing can be learned from it: drop the column"
+            )
     return out
 
 
@@ -336,7 +374,9 @@ def infer_kinds(
     """Kind of each attribute column of ``labels``: "binary" when its known values are a
     subset of {0, 1} or of {-1, 1}, else "continuous"; ``overrides`` ({name: kind}) win.
 
-    Returns ``{attribute: kind}`` in ``attributes`` order. Raises ``ValueError`` for a column
+    A column with exactly two known values that are not binary ones (e.g. 0 and 2) is
+    continuous, with a logged warning. Returns ``{attribute: kind}`` in ``attributes`` order.
+    Raises ``ValueError`` for a column
     missing from ``labels``, an override naming no attribute or giving another kind, and an
     override to binary of a column with other values.
     """
@@ -362,6 +402,17 @@ def infer_kinds(
                 "binary labels are 0/1 or -1/1"
             )
         kinds[name] = overrides.get(name) or ("binary" if _is_binary(values) else "continuous")
+        if len(values) == 2 and name not in overrides and kinds[name] == "continuous":
+            low, high = sorted(values)
+            log.warning(
+                "attribute '%s' has the two values %g and %g and is taken as continuous; "
+                "recode it to 0/1 to make it binary, or declare it continuous in kinds "
+                "(%s=continuous) to keep it so",
+                name,
+                low,
+                high,
+                name,
+            )
     return kinds
 
 
@@ -446,12 +497,20 @@ def load_user_data(
 ) -> UserData:
     """Read ``latents`` and ``labels`` (see :func:`read_latents`, :func:`read_labels`), reduce
     W+ latents with ``w_plus``, infer kinds (``kinds`` overrides), code binary labels 0/1
-    and keep or assign splits (seeded by ``seed``). Raises the readers' errors."""
+    and keep or assign splits (seeded by ``seed``). Raises the readers' errors, and
+    ``ValueError`` naming both files when there are not fewer attributes than the latent
+    width d (the flow needs style dimensions)."""
     z, ids = read_latents(latents)
     layers = int(z.shape[1]) if z.ndim == 3 else None
     z = reduce_w_plus(z, w_plus)
     frame = read_labels(labels, len(z), ids)
-    attributes = [c for c in frame.columns if c not in ("id", "split")]
+    attributes = [c for c in frame.columns if c not in SPECIAL_COLUMNS]
+    if len(attributes) >= z.shape[1]:
+        raise ValueError(
+            f"{labels}: {len(attributes)} label column(s) but the latents in {latents} have "
+            f"width {z.shape[1]}; PluGeN needs fewer attributes than the latent width: "
+            "drop label columns or use wider latents"
+        )
     found = infer_kinds(frame, attributes, kinds)
     frame = binarize(frame, found)
     split = assign_splits(len(z), seed, given=frame["split"] if "split" in frame else None)
