@@ -15,6 +15,8 @@ import torch
 from plugen.atomic import atomic_path
 from plugen.nn import to_device
 
+_ZIP_MAGIC = b"PK\x03\x04"  # how every torch.save file starts
+
 
 def save_checkpoint(path: str | Path, fmt: str, version: int, **payload: object) -> None:
     """Write ``{"format": fmt, "version": version, **payload}`` to ``path`` atomically.
@@ -46,7 +48,9 @@ def load_checkpoint(path: str | Path, fmt: str, version: int, what: str) -> dict
     """Read a :func:`save_checkpoint` file (tensors on the CPU) and return its dict.
 
     Raises FileNotFoundError when ``path`` is missing and ValueError, naming the file and
-    ``what``, when it is not a checkpoint of format ``fmt`` or has another ``version``.
+    ``what`` and keeping the reader's one-line reason, when it is a zip archive torch cannot
+    read (truncated or corrupt), not a checkpoint of format ``fmt``, or has another
+    ``version``.
     """
     path = Path(path)
     if not path.exists():
@@ -54,7 +58,15 @@ def load_checkpoint(path: str | Path, fmt: str, version: int, what: str) -> dict
     try:
         state = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means a foreign file
-        raise ValueError(f"{path}: not a {what} checkpoint ({type(exc).__name__})") from None
+        first = str(exc).strip().split("\n")[0].split(". ")[0]  # its first sentence
+        reason = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+        with open(path, "rb") as fh:
+            is_zip = fh.read(4) == _ZIP_MAGIC
+        if is_zip:  # torch.save writes a zip archive: this one cannot be read to the end
+            raise ValueError(
+                f"{path}: {what} checkpoint file is truncated or corrupt ({reason})"
+            ) from None
+        raise ValueError(f"{path}: not a {what} checkpoint ({reason})") from None
     if not isinstance(state, dict) or state.get("format") != fmt:
         raise ValueError(f"{path}: not a {what} checkpoint (no '{fmt}' marker)")
     if state.get("version") != version:
