@@ -409,10 +409,13 @@ class PluGeN:
 
         Unspecified attributes are drawn from the prior (binary: training frequency; continuous:
         N(0, 1) in standardized units). ``sigma``: label spread at sampling time (default: the
-        final training sigma); ``temperature`` scales the style's standard deviation.
+        final training sigma); ``temperature`` (>= 0) scales the style's standard deviation.
+        Raises ``ValueError`` for ``n < 1`` or a negative ``temperature``.
         """
         if n < 1:
             raise ValueError(f"n must be >= 1, got {n}")
+        if not temperature >= 0:
+            raise ValueError(f"temperature must be >= 0 (0: the mode), got {temperature}")
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
         y = self._coded_request(values, n)
         cs = self.prior.sample(y, sigma if sigma is not None else self.sigma_now, temperature, gen)

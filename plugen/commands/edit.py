@@ -57,6 +57,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 def generate(args: argparse.Namespace) -> int:
     common.check_suffix(args.out, common.LATENT_OUT_SUFFIXES, "--out")
+    if not args.temperature >= 0:
+        raise ValueError(f"--temperature must be >= 0 (0: the mode), got {args.temperature}")
     if args.w_plus_layers is not None and args.w_plus_layers < 1:
         raise ValueError(f"--w-plus-layers must be >= 1, got {args.w_plus_layers}")
     dev = common.device(args.device)
