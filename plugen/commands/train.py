@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import numpy as np
 
 from plugen import defaults
 from plugen.commands import common
+
+log = logging.getLogger(__name__)
 
 EXAMPLE = "example: plugen train --latents z.npy --labels labels.csv --out plugin.pt"
 
@@ -84,6 +87,18 @@ def run(args: argparse.Namespace) -> int:
     data = load_user_data(
         args.latents, args.labels, common.parse_kinds(args.kinds), args.w_plus, args.seed
     )
+    if data.layers:
+        policy = "layer 0 kept" if args.w_plus == "first" else "mean over the layers"
+        log.warning(
+            "%s: latents of shape (%d, %d, %d) are read as W+ (n, L, d) and reduced to (n, d) "
+            "by --w-plus %s (%s); --w-plus first|mean picks the policy",
+            args.latents,
+            len(data.z),
+            data.layers,
+            data.z.shape[1],
+            args.w_plus,
+            policy,
+        )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)  # fail before training, not after
     dev = common.device(args.device)
     fit_rows = (data.frame["split"] != "test").to_numpy()
