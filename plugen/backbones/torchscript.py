@@ -10,8 +10,9 @@ values in ``image_range``. Save a model with ``torch.jit.save(torch.jit.script(m
 
 from __future__ import annotations
 
+import logging
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,8 @@ from torch import Tensor
 from plugen.backbones.image_vae import images_to_tensor, map_image_batches, tensor_to_images
 from plugen.data.user import broadcast_w_plus
 from plugen.runtime import is_import_path
+
+log = logging.getLogger(__name__)
 
 # torch.jit is deprecated in favour of torch.export, but TorchScript files are what users have
 _JIT_DEPRECATION = r"`torch\.jit\.\w+` is deprecated"
@@ -77,11 +80,16 @@ def _load_import_path(spec: str, what: str, device: str | torch.device) -> torch
     return model.to(device).eval()
 
 
-def _call(
-    module: torch.jit.ScriptModule, x: Tensor, path: Path, what: str, first: bool = False
+def call_module(
+    module: Callable[[Tensor], object], x: Tensor, path: str | Path, what: str, first: bool = False
 ) -> Tensor:
-    """``module(x)`` with a one-line ``ValueError`` naming the file when it fails; ``first``:
-    of a tuple output keep the first item."""
+    """``module(x)`` for a TorchScript (or torch) module read from ``path``; ``what`` names its
+    role ("decoder", "decision model"). ``first``: of a tuple output keep the first item.
+
+    Raises ``ValueError`` (one line naming ``path``, the shape of ``x`` and the last line of
+    the module's error) when the call fails with a ``RuntimeError`` (TorchScript errors are),
+    or when the output is not a tensor.
+    """
     try:
         out = module(x)
     except RuntimeError as exc:
@@ -128,7 +136,15 @@ class ScriptedDecoder:
         self.batch_size = int(batch_size)
         self.module = load_torchscript(self.path, "decoder", self.device)
 
-    def _images(self, out: Tensor, n: int) -> np.ndarray:
+    def _decode(self, z: np.ndarray) -> Tensor:
+        """The decoder's raw output ``(n, C, H, W)`` (checked) for latents ``(n, d)``."""
+        if self.layers is not None:
+            z = broadcast_w_plus(z, self.layers)
+        out = call_module(self.module, torch.from_numpy(z).to(self.device), self.path, "decoder")
+        self._check_output(out, len(z))
+        return out
+
+    def _check_output(self, out: Tensor, n: int) -> None:
         if out.ndim != 4 or out.shape[0] != n or out.shape[1] not in (1, 3):
             raise ValueError(
                 f"{self.path}: output has shape {tuple(out.shape)}, expected ({n}, C, H, W) "
@@ -136,6 +152,8 @@ class ScriptedDecoder:
             )
         if not torch.isfinite(out).all():
             raise ValueError(f"{self.path}: output contains NaN or infinite pixel values")
+
+    def _images(self, out: Tensor) -> np.ndarray:
         lo, hi = self.image_range
         return tensor_to_images(((out.float() - lo) / (hi - lo)).expand(-1, 3, -1, -1))
 
@@ -146,20 +164,37 @@ class ScriptedDecoder:
         z = np.asarray(z, dtype=np.float32)
         if z.ndim != 2:
             raise ValueError(f"{self.path}: latents have shape {z.shape}, expected (n, d)")
-        if self.layers is not None:
-            z = broadcast_w_plus(z, self.layers)
-        parts = []
-        for start in range(0, len(z), self.batch_size):
-            x = torch.from_numpy(z[start : start + self.batch_size]).to(self.device)
-            parts.append(self._images(_call(self.module, x, self.path, "decoder"), len(x)))
+        parts = [
+            self._images(self._decode(z[start : start + self.batch_size]))
+            for start in range(0, len(z), self.batch_size)
+        ]
         if not parts:
             return np.zeros((0, 0, 0, 3), dtype=np.uint8)
         return np.concatenate(parts)
 
+    @torch.no_grad()
     def check(self, latent_dim: int) -> np.ndarray:
         """Decode one zero latent of width ``latent_dim`` so a bad decoder fails early; returns
-        its image ``(1, H, W, 3)``. Raises ``ValueError`` as :meth:`__call__`."""
-        return self(np.zeros((1, latent_dim), dtype=np.float32))
+        its image ``(1, H, W, 3)``. Raises ``ValueError`` as :meth:`__call__`; logs a warning
+        when most of its pixels fall outside ``image_range`` (e.g. a 0..255 decoder read as
+        0..1, whose images would be all white)."""
+        out = self._decode(np.zeros((1, latent_dim), dtype=np.float32)).float()
+        lo, hi = self.image_range
+        slack = 1e-3 * (hi - lo)
+        outside = float(((out < lo - slack) | (out > hi + slack)).float().mean())
+        if outside > 0.5:
+            log.warning(
+                "%s: %.0f%% of the pixels the decoder gives a zero latent fall outside the image "
+                "range [%g, %g] (they span %.4g to %.4g); set --image-range (plugen) or "
+                "image_range (workflow) to the decoder's output range",
+                self.path,
+                100 * outside,
+                lo,
+                hi,
+                float(out.min()),
+                float(out.max()),
+            )
+        return self._images(out)
 
 
 class ScriptedEncoder:
@@ -182,7 +217,7 @@ class ScriptedEncoder:
 
     def _encode(self, x: Tensor) -> Tensor:
         lo, hi = self.image_range
-        return _call(self.module, x * (hi - lo) + lo, self.path, "encoder", first=True)
+        return call_module(self.module, x * (hi - lo) + lo, self.path, "encoder", first=True)
 
     @torch.no_grad()
     def __call__(self, images: np.ndarray) -> np.ndarray:
@@ -256,7 +291,7 @@ class ScriptedJudge:
         for start in range(0, len(images), self.batch_size):
             x = images_to_tensor(images[start : start + self.batch_size]).to(self.device)
             x = x.float() / 255.0 * (hi - lo) + lo
-            parts.append(self._predictions(_call(self.module, x, self.path, "judge"), len(x)))
+            parts.append(self._predictions(call_module(self.module, x, self.path, "judge"), len(x)))
         preds = torch.cat(parts).numpy()
         return pd.DataFrame({f"pred_{a}": preds[:, j] for j, a in enumerate(self.outputs)})
 

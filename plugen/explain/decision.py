@@ -14,6 +14,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from plugen.backbones.torchscript import call_module
+
 Module = Callable[[Tensor], Tensor]
 
 
@@ -65,9 +67,13 @@ class Decision:
         self.name = name
 
     def logits(self, z: Tensor) -> Tensor:
-        """Logits ``(n,)`` of latents ``z: (n, d)`` in one call, with the autograd graph."""
+        """Logits ``(n,)`` of latents ``z: (n, d)`` in one call, with the autograd graph.
+
+        Raises ``ValueError`` naming the model's file and the input shape when the model call
+        fails (e.g. an image model given latents), and as :func:`check_logits`."""
         x = self.decode(z) if self.decode is not None else z
-        return check_logits(self.model(x), len(z), self.name)
+        out = call_module(self.model, x, self.name, "decision model")
+        return check_logits(out, len(z), self.name)
 
     @torch.no_grad()
     def __call__(self, z: Tensor | np.ndarray) -> Tensor:
@@ -101,6 +107,6 @@ class Decision:
                 if not out.requires_grad:
                     return False
                 (grad,) = torch.autograd.grad(out.sum(), x, allow_unused=True)
-        except RuntimeError:
+        except (RuntimeError, ValueError):  # e.g. an in-place op on an input that needs grad
             return False
         return grad is not None
