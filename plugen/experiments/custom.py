@@ -11,6 +11,7 @@ well the label coordinates of held-out latents predict their labels, and their N
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from plugen.experiments import Config, Decoder, Judge, register
@@ -83,6 +84,11 @@ class Custom(UserFilesExperiment):
         missing = [k for k in ("latents", "labels") if not c[k]]
         if missing:
             return [f"custom.{k}: required when 'custom' is in experiments" for k in missing]
+        absent = [k for k in ("latents", "labels") if not Path(c[k]).is_file()]
+        if absent:  # relative paths are read from the working directory: say which one
+            return [
+                f"custom.{k}: {c[k]}: no such {k} file ({Path(c[k]).absolute()})" for k in absent
+            ]
         try:
             kinds = self.attributes(config)
         except (ValueError, FileNotFoundError) as exc:

@@ -54,8 +54,9 @@ class UserFilesExperiment(Experiment):
         self, config: Config, kinds: dict[str, str], where: str, latent_dim: int
     ) -> list[str]:
         """The judge's outputs and the gradual attribute must be among ``kinds`` (``where``
-        says where those come from), a judge needs a decoder, and the decoder (and judge) must
-        map one latent of width ``latent_dim`` to images (and the right number of outputs)."""
+        says where those come from), the gradual attribute continuous, a judge needs a decoder,
+        and the decoder (and judge) must map one latent of width ``latent_dim`` to images (and
+        the right number of outputs)."""
         c, name, dec = config[self.name], self.name, self.decoder_key
         problems = []
         unknown = [a for a in c["classifier_outputs"] if a not in kinds]
@@ -67,6 +68,12 @@ class UserFilesExperiment(Experiment):
         if grad is not None and grad not in kinds:
             problems.append(
                 f"{name}.tasks.gradual.attribute: {grad!r} is not among the {where} ({list(kinds)})"
+            )
+        elif grad is not None and kinds[grad] != "continuous":
+            continuous = [a for a, k in kinds.items() if k == "continuous"]
+            problems.append(
+                f"{name}.tasks.gradual.attribute: {grad!r} is {kinds[grad]}; gradual moves a "
+                f"continuous attribute (continuous: {continuous})"
             )
         if c["classifier"] and not c[dec]:
             problems.append(f"{name}.classifier needs {name}.{dec} (it judges images)")
