@@ -235,3 +235,53 @@ def test_custom_bad_input_fails_before_any_job(tmp_path, change, message):
     assert proc.returncode != 0
     assert message in proc.stdout + proc.stderr
     assert not (tmp_path / "results").exists()
+
+
+def _problems(cfg: dict) -> list[str]:
+    """The config check's problem lines (what the dry run reports before any job)."""
+    from plugen.config import ConfigError, validate_config
+
+    try:
+        validate_config(cfg)
+    except ConfigError as exc:
+        return [line.removeprefix("config: ") for line in str(exc).splitlines()]
+    return []
+
+
+def test_custom_config_check_refuses_bad_labels_and_keys(tmp_path, monkeypatch):
+    files = fabricate(tmp_path, n=200)
+    labels = pd.read_csv(files["labels"])
+    base = {"latents": files["latents"], "labels": files["labels"]}
+    assert _problems({"experiments": ["custom"], "custom": base}) == []
+
+    labels.rename(columns={"age": "z"}).to_csv(tmp_path / "zcol.csv", index=False)
+    cfg = {"experiments": ["custom"], "custom": {**base, "labels": str(tmp_path / "zcol.csv")}}
+    assert _problems(cfg) == [
+        f"{tmp_path / 'zcol.csv'}: column 'z' is a reserved name (the latents' column); rename it"
+    ]
+
+    gradual = {"gradual": {"attribute": "smile"}}
+    cfg = {"experiments": ["custom"], "custom": {**base, "tasks": gradual}}
+    assert _problems(cfg) == [
+        "custom.tasks.gradual.attribute: 'smile' is binary; gradual moves a continuous "
+        "attribute (continuous: ['age'])"
+    ]
+
+    monkeypatch.chdir(tmp_path)
+    cfg = {"experiments": ["custom"], "custom": {**base, "latents": "z.npy"}}
+    assert _problems(cfg) == [f"custom.latents: z.npy: no such latents file ({tmp_path}/z.npy)"]
+
+
+def test_custom_config_check_warns_of_a_two_valued_non_binary_column(tmp_path, caplog):
+    files = fabricate(tmp_path, n=200)
+    labels = pd.read_csv(files["labels"])
+    labels["smile"] += 1  # -1/1 -> 0/2
+    labels.to_csv(tmp_path / "labels02.csv", index=False)
+    custom = {"latents": files["latents"], "labels": str(tmp_path / "labels02.csv")}
+    with caplog.at_level("WARNING"):
+        assert _problems({"experiments": ["custom"], "custom": custom}) == []
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "attribute 'smile' has the two values 0 and 2 and is taken as continuous; recode it "
+        "to 0/1 to make it binary, or declare it continuous in kinds (smile=continuous) to "
+        "keep it so"
+    ]
