@@ -376,9 +376,8 @@ def infer_kinds(
 
     A column with exactly two known values that are not binary ones (e.g. 0 and 2) is
     continuous, with a logged warning. Returns ``{attribute: kind}`` in ``attributes`` order.
-    Raises ``ValueError`` for a column
-    missing from ``labels``, an override naming no attribute or giving another kind, and an
-    override to binary of a column with other values.
+    Raises ``ValueError`` for a column missing from ``labels``, an override naming no
+    attribute or giving another kind, and an override to binary of a column with other values.
     """
     overrides = dict(overrides or {})
     missing = [a for a in attributes if a not in labels.columns]
