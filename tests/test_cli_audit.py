@@ -107,11 +107,16 @@ def test_more_label_columns_than_latent_width_names_both_files(files, capsys):
     assert not (files / "p.pt").exists()
 
 
-def test_w_plus_latents_in_train_warn_with_shape_and_policy(files, caplog):
+def _warnings(caplog, argv: list[str]) -> list[str]:
+    """Run the CLI (it must succeed) and return the warning lines it logged."""
+    caplog.clear()
     with caplog.at_level(logging.WARNING):
-        assert main(_train("--latents", "w.npy", "--labels", "labels.csv")) == 0
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings == [
+        assert main(argv) == 0
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+
+
+def test_w_plus_latents_in_train_warn_with_shape_and_policy(files, caplog):
+    assert _warnings(caplog, _train("--latents", "w.npy", "--labels", "labels.csv")) == [
         "w.npy: latents of shape (40, 2, 6) are read as W+ (n, L, d) and reduced to (n, d) by "
         "--w-plus first (layer 0 kept); --w-plus first|mean picks the policy"
     ]
@@ -121,10 +126,7 @@ def test_two_valued_label_column_warns_how_to_make_it_binary(files, caplog):
     text = (files / "labels.csv").read_text().splitlines()
     rows = [f"{2 * int(r.split(',')[0])},{r.split(',')[1]}" for r in text[1:]]
     (files / "labels02.csv").write_text("a,h\n" + "\n".join(rows) + "\n")
-    with caplog.at_level(logging.WARNING):
-        assert main(_train("--latents", "train.npy", "--labels", "labels02.csv")) == 0
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings == [
+    assert _warnings(caplog, _train("--latents", "train.npy", "--labels", "labels02.csv")) == [
         "attribute 'a' has the two values 0 and 2 and is taken as continuous; recode it to "
         "0/1 to make it binary, or declare it continuous in kinds (a=continuous) to keep it so"
     ]
@@ -134,15 +136,9 @@ def test_decoder_range_mismatch_warns_and_the_right_range_does_not(files, caplog
     torch.jit.script(Bytes()).save("dec.pt")
     argv = ["generate", "--plugin", "plugin.pt", "--out", "g.npy", "--n", "2", "--decoder"]
     argv += ["dec.pt", "--images", "img"]
-    with caplog.at_level(logging.WARNING):
-        assert main(argv) == 0
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert warnings == [
+    assert _warnings(caplog, argv) == [
         "dec.pt: 100% of the pixels the decoder gives a zero latent fall outside the image range "
         "[0, 1] (they span 128 to 128); set --image-range (plugen) or image_range (workflow) to "
         "the decoder's output range"
     ]
-    caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        assert main([*argv, "--image-range", "0", "255"]) == 0
-    assert not [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert _warnings(caplog, [*argv, "--image-range", "0", "255"]) == []
