@@ -256,8 +256,8 @@ def test_labels_id_column_without_latent_ids_holds_row_numbers(tmp_path):
         read_labels(bad, 3)
     assert str(err.value) == (
         f"{bad}: the latents have no ids, so column 'id' must hold the row numbers 0..2 "
-        "(in any order); no row for latent id(s) '0', '1', '2'; rows for id(s) not among "
-        "the latents 'img_a', 'img_b', 'img_c'"
+        "(in any order), or be dropped to match rows in file order; no row for latent id(s) "
+        "'0', '1', '2'; rows for id(s) not among the latents 'img_a', 'img_b', 'img_c'"
     )
 
 

@@ -327,7 +327,7 @@ def read_labels(path: str | Path, n: int, ids: Sequence[str] | None = None) -> p
                 parts.insert(
                     0,
                     f"the latents have no ids, so column 'id' must hold the row numbers "
-                    f"0..{n - 1} (in any order)",
+                    f"0..{n - 1} (in any order), or be dropped to match rows in file order",
                 )
             raise ValueError(f"{path}: {'; '.join(parts)}")
         raw = raw.iloc[pd.Index(raw["id"]).get_indexer(wanted)]
