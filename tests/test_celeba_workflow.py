@@ -122,8 +122,13 @@ def _problems(root, **data) -> list[str]:
 
 def test_bad_inputs_are_one_line_naming_the_file_or_key(tmp_path):
     root = tmp_path / "CelebA"
-    fabricate(root, n=30)
+    fabricate(root, n=30)  # the fabricated partition puts the first 220 images in train
+    partition = root / "list_eval_partition.txt"
+    assert _problems(root) == [f"{partition}: no image in the test split"]
+    codes = [0] * 20 + [1] * 5 + [2] * 5
+    partition.write_text("".join(f"{i + 1:06d}.jpg {c}\n" for i, c in enumerate(codes)))
     assert _problems(root) == []
+    assert _problems(root, limit=2) == []  # one train, one test image
     assert _problems(root, attributes=[*TABLE2_COLUMNS, "Beard"]) == [
         "list_attr_celeba.txt: no attribute 'Beard'; close matches: ['No_Beard', 'Bald']"
     ]

@@ -280,10 +280,13 @@ def _check_attributes(requested: Sequence[str], available: Sequence[str]) -> lis
     return out
 
 
-def check_root(root: str | Path, attributes: Sequence[str] | None = None) -> None:
+def check_root(
+    root: str | Path, attributes: Sequence[str] | None = None, limit: int | None = None
+) -> None:
     """Check a CelebA folder without decoding images: the images (folder or zip) are there,
     ``list_attr_celeba.txt`` parses with a matching count, ``attributes`` are among its columns
-    and the partition (file or standard ranges) covers every image. Raises
+    and the partition (file or standard ranges) covers every image and, for the images read
+    (``limit``: see :func:`split_quota`), gives some to train and some to test. Raises
     ``FileNotFoundError``/``ValueError`` naming the file, as :func:`preprocess` would."""
     root = Path(root)
     if not root.is_dir():
@@ -292,7 +295,12 @@ def check_root(root: str | Path, attributes: Sequence[str] | None = None) -> Non
     table = read_attributes(root)
     if attributes is not None:
         _check_attributes(attributes, [c for c in table.columns if c != "image"])
-    read_partition(root, table["image"])
+    splits = read_partition(root, table["image"])
+    kept = set(splits[first_of_each_split(splits, limit)])
+    empty = [s for s in ("train", "test") if s not in kept]
+    if empty:
+        where = root / PARTITION_FILE if (root / PARTITION_FILE).is_file() else root / ATTR_FILE
+        raise ValueError(f"{where}: no image in the {' and '.join(empty)} split")
 
 
 def preprocess(

@@ -176,7 +176,7 @@ class CelebAVAE(Experiment):
         from plugen.data.celeba import check_root
 
         try:
-            check_root(d["root"], d["attributes"])
+            check_root(d["root"], d["attributes"], d["limit"])
         except (FileNotFoundError, ValueError) as exc:
             problems.append(str(exc))
         return problems
