@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from plugen.backbones.image_vae import images_to_tensor, map_image_batches, tensor_to_images
+from plugen.backbones.image_vae import map_image_batches, tensor_to_images
 from plugen.data.user import broadcast_w_plus
 from plugen.runtime import is_import_path
 
@@ -103,6 +103,12 @@ def call_module(
     if not isinstance(out, Tensor):
         raise ValueError(f"{path}: the {what} returned a {type(out).__name__}, expected a tensor")
     return out
+
+
+def _to_range(x: Tensor, image_range: tuple[float, float]) -> Tensor:
+    """Pixels ``x`` on the [0, 1] scale mapped linearly onto ``image_range``."""
+    lo, hi = image_range
+    return x * (hi - lo) + lo
 
 
 def _check_range(image_range: Sequence[float]) -> tuple[float, float]:
@@ -216,8 +222,8 @@ class ScriptedEncoder:
         self.module = load_torchscript(self.path, "encoder", self.device)
 
     def _encode(self, x: Tensor) -> Tensor:
-        lo, hi = self.image_range
-        return call_module(self.module, x * (hi - lo) + lo, self.path, "encoder", first=True)
+        x = _to_range(x, self.image_range)
+        return call_module(self.module, x, self.path, "encoder", first=True)
 
     @torch.no_grad()
     def __call__(self, images: np.ndarray) -> np.ndarray:
@@ -286,13 +292,13 @@ class ScriptedJudge:
             raise ValueError(
                 f"{self.path}: images must be uint8 (n, H, W, 3), got {images.dtype} {images.shape}"
             )
-        lo, hi = self.image_range
-        parts = [torch.zeros(0, len(self.outputs))]
-        for start in range(0, len(images), self.batch_size):
-            x = images_to_tensor(images[start : start + self.batch_size]).to(self.device)
-            x = x.float() / 255.0 * (hi - lo) + lo
-            parts.append(self._predictions(call_module(self.module, x, self.path, "judge"), len(x)))
-        preds = torch.cat(parts).numpy()
+
+        def predict(x: Tensor) -> Tensor:
+            out = call_module(self.module, _to_range(x, self.image_range), self.path, "judge")
+            return self._predictions(out, len(x))
+
+        preds = map_image_batches(predict, images, self.batch_size, self.device)
+        preds = preds.reshape(len(images), len(self.outputs))
         return pd.DataFrame({f"pred_{a}": preds[:, j] for j, a in enumerate(self.outputs)})
 
     def check(self, images: np.ndarray) -> pd.DataFrame:
