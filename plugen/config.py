@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import yaml
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "config" / "schema"
+if TYPE_CHECKING:  # importlib.resources.abc is Python 3.11+
+    from importlib.resources.abc import Traversable
+
+# package data (pyproject.toml [tool.setuptools.package-data]): found in a checkout and in an
+# installed wheel alike, whatever the working directory
+SCHEMA_DIR: Traversable = files("plugen") / "schemas"
 
 
 class ConfigError(ValueError):
@@ -108,25 +114,33 @@ _Validator = _with_defaults(jsonschema.Draft202012Validator)
 
 
 def load_schema(path: str | Path | None = None) -> dict:
-    """Read a JSON schema (default: ``config/schema/config.schema.json``).
+    """Read a JSON schema (default: the packaged ``plugen/schemas/config.schema.json``).
 
     A (sub)schema written as ``{"$ref": "<name>.schema.json", ...}`` is replaced by that file
     (next to the referring one), its own keys (e.g. ``default``) taking precedence, so each
     experiment keeps its own schema file and shared parts (the flow) are written once.
     """
-    path = Path(path) if path else SCHEMA_DIR / "config.schema.json"
-    with open(path) as fh:
-        return _inline_refs(json.load(fh), path.parent)
+    if path is None:
+        return _read_schema(SCHEMA_DIR, "config.schema.json")
+    path = Path(path)
+    return _read_schema(path.parent, path.name)
 
 
-def _inline_refs(node: Any, folder: Path) -> Any:
+def _read_schema(folder: Traversable, ref: str) -> dict:
+    """The schema file ``ref`` (relative, ``/``-separated) of ``folder``, references inlined."""
+    *parts, name = ref.split("/")
+    folder = folder.joinpath(*parts) if parts else folder
+    return _inline_refs(json.loads((folder / name).read_text()), folder)
+
+
+def _inline_refs(node: Any, folder: Traversable) -> Any:
     if isinstance(node, list):
         return [_inline_refs(v, folder) for v in node]
     if not isinstance(node, dict):
         return node
     ref = node.get("$ref", "")
     if isinstance(ref, str) and ref.endswith(".json"):
-        part = load_schema(folder / ref)
+        part = _read_schema(folder, ref)
         part.pop("$schema", None)
         rest = {k: _inline_refs(v, folder) for k, v in node.items() if k != "$ref"}
         return {**part, **rest}

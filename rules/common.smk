@@ -14,7 +14,9 @@ for (
     read_yaml(_file)
 # schema, defaults, then each experiment's cross-key checks (and the user's files): before any job
 config.update(
-    validate_config(config, Path(workflow.basedir) / "config/schema/config.schema.json")
+    validate_config(
+        config, Path(workflow.basedir) / "plugen/schemas/config.schema.json"
+    )
 )
 
 LIB = str(Path(workflow.basedir) / "plugen")

@@ -9,7 +9,7 @@ MC = config[M]
 
 rule molecules_fetch:
     input:
-        meta=str(Path(workflow.basedir) / "config" / "moses_wheel.json"),
+        meta=str(Path(workflow.basedir) / "plugen" / "data" / "moses_wheel.json"),
     output:
         csv=out(M, "data", "moses_train.csv.gz"),
     log:

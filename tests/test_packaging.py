@@ -1,5 +1,7 @@
-"""The three places that list dependencies agree, and CI runs the README's test command."""
+"""Packaging: the three places that list dependencies agree, CI runs the README's test command,
+and the package data (schemas, MOSES metadata) ships and loads outside a checkout."""
 
+import json
 import re
 from pathlib import Path
 
@@ -94,3 +96,85 @@ def test_core_dependencies_are_torch_and_numpy_and_all_has_every_extra():
     everything = re.fullmatch(r"plugen\[(.+)\]", extras["all"][0]).group(1).split(",")
     assert sorted(everything) == sorted(set(extras) - {"all"})
     assert isinstance(project["license"], str)  # SPDX expression, not the deprecated table
+
+
+# ---------------------------------------------------------------------------- package data
+def _refs(node) -> list[str]:
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    if not isinstance(node, dict):
+        return []
+    ref = node.get("$ref")
+    own = [ref] if isinstance(ref, str) and ref.endswith(".json") else []
+    return own + [r for v in node.values() for r in _refs(v)]
+
+
+def test_every_schema_reference_names_a_file_inside_the_package():
+    from importlib.resources import files
+
+    import plugen
+    from plugen.config import SCHEMA_DIR
+
+    package = Path(plugen.__file__).resolve().parent
+    folder = Path(str(SCHEMA_DIR)).resolve()
+    assert folder == package / "schemas"
+    schemas = sorted(folder.glob("*.json"))
+    assert "config.schema.json" in {p.name for p in schemas}
+    seen = set()
+    for path in schemas:
+        for ref in _refs(json.loads(path.read_text())):
+            target = (path.parent / ref).resolve()
+            assert package in target.parents, f"{path.name}: $ref {ref} leaves the package"
+            assert (files("plugen") / "schemas" / ref).is_file(), f"{path.name}: {ref} missing"
+            seen.add(target.name)
+    # every experiment section and the shared flow schema are referenced from a packaged file
+    assert {"flow.schema.json", "baselines.schema.json", "explain.schema.json"} <= seen
+
+
+def test_schemas_and_moses_metadata_load_outside_the_checkout(tmp_path, monkeypatch):
+    from plugen.config import load_config, load_schema
+    from plugen.data import molecules
+
+    monkeypatch.chdir(tmp_path)
+    schema = load_schema()
+    assert {"shapes_vae", "molecules", "custom"} <= set(schema["properties"])
+    # $ref inlined: the shared flow schema's keys sit in each experiment's section
+    flow = schema["properties"]["shapes_vae"]["properties"]["flow"]
+    assert "$ref" not in flow and "n_couplings" in flow["properties"]
+    (tmp_path / "c.yaml").write_text("experiments: [shapes_vae]\n")
+    assert load_config(tmp_path / "c.yaml")["experiments"] == ["shapes_vae"]
+    meta = json.loads(molecules.DEFAULT_WHEEL_META.read_text())
+    assert {"filename", "sha256"} <= set(meta)
+
+
+def _package_data_files() -> set[Path]:
+    """Files the [tool.setuptools.package-data] globs of pyproject.toml put in the wheel."""
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    shipped: set[Path] = set()
+    for package, globs in setuptools["package-data"].items():
+        base = ROOT.joinpath(*package.split("."))
+        for pattern in globs:
+            shipped |= {p.resolve() for p in base.glob(pattern) if p.is_file()}
+    return shipped
+
+
+def test_package_data_globs_cover_the_schemas_and_the_moses_metadata():
+    shipped = _package_data_files()
+    wanted = set((ROOT / "plugen" / "schemas").glob("*.json"))
+    wanted.add(ROOT / "plugen" / "data" / "moses_wheel.json")
+    assert len(wanted) > 5
+    missing = sorted(str(p.relative_to(ROOT)) for p in wanted if p.resolve() not in shipped)
+    assert not missing, f"not in [tool.setuptools.package-data]: {missing}"
+
+
+def test_the_version_is_written_once_and_the_license_ships():
+    import plugen
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in pyproject["project"]
+    assert "version" in pyproject["project"]["dynamic"]
+    attr = pyproject["tool"]["setuptools"]["dynamic"]["version"]["attr"]
+    assert attr == "plugen.__version__"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", plugen.__version__)
+    assert pyproject["project"]["license-files"] == ["LICENSE"]
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")

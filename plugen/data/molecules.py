@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,8 @@ log = logging.getLogger(__name__)
 PROPERTIES = ("logP", "TPSA", "SAS")
 # PluGeN's label kinds (the molecules experiment's spec reads this dict)
 LABELS = {p: "continuous" for p in PROPERTIES}
-DEFAULT_WHEEL_META = Path(__file__).resolve().parents[2] / "config" / "moses_wheel.json"
+# package data next to this module (pyproject.toml [tool.setuptools.package-data])
+DEFAULT_WHEEL_META = files("plugen.data") / "moses_wheel.json"
 _SMILES_COLUMNS = ("SMILES", "smiles", "Smiles")
 
 
@@ -43,16 +45,15 @@ def fetch_moses_csv(
 
     Downloads the pinned ``molsets`` wheel with ``pip download --no-deps`` into ``wheel_dir``
     (skipped when a wheel with the right hash is already there), checks its sha256 against
-    ``meta`` (dict or path of ``config/moses_wheel.json``) and extracts only the csv member.
+    ``meta`` (dict or path; default: the packaged ``plugen/data/moses_wheel.json``) and
+    extracts only the csv member.
     ``dest_csv`` ending in ``.gz`` keeps the gzip bytes, otherwise the csv is decompressed.
     Raises RuntimeError when pip fails (no network) and ValueError on a hash mismatch.
     """
     if not isinstance(meta, dict):
         meta_path = Path(meta) if meta is not None else DEFAULT_WHEEL_META
-        if not meta_path.exists():
-            raise FileNotFoundError(
-                f"{meta_path}: wheel metadata (config/moses_wheel.json) missing"
-            )
+        if not meta_path.is_file():
+            raise FileNotFoundError(f"{meta_path}: wheel metadata (moses_wheel.json) missing")
         meta = json.loads(meta_path.read_text())
     wheel_dir, dest_csv = Path(wheel_dir), Path(dest_csv)
     wheel = wheel_dir / meta["filename"]
