@@ -3,7 +3,9 @@
 Every table is written atomically (temp file + rename) with an explicit Arrow schema and checked
 on read, so a stage never consumes a half-written or wrong-shaped file silently. Latents live in
 a ``z`` column of type ``fixed_size_list<float32>[d]`` and come back as an ``(n, d)`` array.
-Writing the same frame twice gives the same bytes.
+Writing the same frame twice gives the same bytes. A latents table may also hold the
+backbone posterior's standard deviation per latent, ``z_std`` (same type and width as ``z``):
+the flow then trains on fresh posterior samples ``z + z_std * eps`` (:mod:`plugen.posterior`).
 
 Reading accepts what other writers (``DataFrame.to_parquet``, plain pyarrow) produce for the
 same logical schema and converts it to the contract's types: ``large_string`` or dictionary
@@ -38,7 +40,8 @@ class Contract:
     required: column -> Arrow type; one_of: payload columns of which exactly one must exist
     (at most one when ``payload_optional``: samples of an experiment without a decoder);
     optional: allowed columns that may be missing; extra_float: every other column is float32
-    (attributes, ``target_*``, ``pred_*``); has_z: a fixed-size-list latent column ``z``.
+    (attributes, ``target_*``, ``pred_*``); has_z: a fixed-size-list latent column ``z``;
+    has_spread: an optional ``z_std`` column of the same width (the posterior's spread).
     """
 
     name: str
@@ -49,12 +52,15 @@ class Contract:
     has_z: bool = False
     z_optional: bool = False
     payload_optional: bool = False
+    has_spread: bool = False
 
 
 DATASET = Contract(
     "dataset", {"id": pa.string(), "split": pa.string()}, one_of=("image_path", "smiles")
 )
-LATENTS = Contract("latents", {"id": pa.string(), "split": pa.string()}, has_z=True)
+LATENTS = Contract(
+    "latents", {"id": pa.string(), "split": pa.string()}, has_z=True, has_spread=True
+)
 SAMPLES = Contract(
     "samples",
     {"sample_id": pa.string()},
@@ -122,12 +128,25 @@ def write_table(
     frame: pd.DataFrame,
     contract: Contract,
     z: np.ndarray | None = None,
+    z_std: np.ndarray | None = None,
 ) -> Path:
-    """Write ``frame`` (plus latents ``z: (n, d)``) to ``path`` under ``contract``, atomically."""
+    """Write ``frame`` (plus latents ``z: (n, d)`` and, where the contract allows, their
+    posterior standard deviations ``z_std: (n, d)``, finite and >= 0) to ``path`` under
+    ``contract``, atomically. Raises ValueError naming ``path`` for a wrong shape or value."""
     path = Path(path)
     _check_columns(frame.columns, contract, str(path))
     if contract.has_z and z is None and not contract.z_optional:
         raise ValueError(f"{path}: a {contract.name} table needs latents z")
+    if z_std is not None:
+        if not contract.has_spread:
+            raise ValueError(f"{path}: a {contract.name} table has no z_std column")
+        z_std = np.asarray(z_std, dtype=np.float32)
+        if z is None or z_std.shape != np.shape(z):
+            raise ValueError(
+                f"{path}: z_std must have the shape of z {np.shape(z)}, got {z_std.shape}"
+            )
+        if not (np.isfinite(z_std).all() and (z_std >= 0).all()):
+            raise ValueError(f"{path}: z_std must be finite and >= 0")
     latent_dim = None
     arrays = []
     schema = schema_for(contract, list(frame.columns), None, frame)
@@ -144,6 +163,10 @@ def write_table(
         flat = pa.array(z.reshape(-1), type=pa.float32())
         arrays.append(pa.FixedSizeListArray.from_arrays(flat, latent_dim))
     schema = schema_for(contract, list(frame.columns), latent_dim, frame)
+    if z_std is not None:
+        flat = pa.array(z_std.reshape(-1), type=pa.float32())
+        arrays.append(pa.FixedSizeListArray.from_arrays(flat, latent_dim))
+        schema = schema.append(pa.field("z_std", pa.list_(pa.float32(), latent_dim)))
     table = pa.Table.from_arrays(arrays, schema=schema)
     with atomic_path(path) as tmp:
         pq.write_table(table, tmp)
@@ -179,6 +202,20 @@ def read_table(
     Returns ``(frame, z)`` where ``z`` is an ``(n, d)`` float32 array or None. Raises
     ``FileNotFoundError`` / ``ValueError`` naming the file and column on any mismatch.
     """
+    frame, z, _ = read_latents(path, contract, columns)
+    return frame, z
+
+
+def read_latents(
+    path: str | Path,
+    contract: Contract = LATENTS,
+    columns: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, np.ndarray | None, np.ndarray | None]:
+    """:func:`read_table` that also returns the posterior spread: ``(frame, z, z_std)``, with
+    ``z_std`` an ``(n, d)`` float32 array, or None when the table has no ``z_std`` column.
+
+    Raises ValueError naming the file when ``z_std`` is negative, not finite or not of z's shape.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such {contract.name} table")
@@ -187,6 +224,10 @@ def read_table(
     except (pa.ArrowInvalid, OSError) as exc:
         raise ValueError(f"{path}: not a readable Parquet file ({exc})") from None
     table = _drop_pandas_index(table)
+    spread = contract.has_spread and "z_std" in table.column_names
+    z_std = _latents(table.column("z_std"), path, "z_std") if spread else None
+    if spread:
+        table = table.drop(["z_std"])
     names = [n for n in table.column_names if n != "z"]
     if columns is None:
         _check_columns(names, contract, str(path))
@@ -212,7 +253,13 @@ def read_table(
         bad = sorted(set(frame["split"]) - set(SPLITS))
         if bad:
             raise ValueError(f"{path}: column 'split' has value(s) {bad}, expected {SPLITS}")
-    return frame, z
+    if z_std is not None:
+        if z is None or z_std.shape != z.shape:
+            shape = None if z is None else z.shape
+            raise ValueError(f"{path}: column 'z_std' has shape {z_std.shape}, z has {shape}")
+        if not (np.isfinite(z_std).all() and (z_std >= 0).all()):
+            raise ValueError(f"{path}: column 'z_std' must be finite and >= 0")
+    return frame, z, z_std
 
 
 def _drop_pandas_index(table: pa.Table) -> pa.Table:
@@ -250,7 +297,7 @@ def _conform(
     raise ValueError(problem)
 
 
-def _latents(column: pa.ChunkedArray, path: Path) -> np.ndarray:
+def _latents(column: pa.ChunkedArray, path: Path, name: str = "z") -> np.ndarray:
     """A list column of floats whose rows share one length -> float32 ``(n, d)``."""
     typ = column.type
     is_list = (
@@ -258,12 +305,12 @@ def _latents(column: pa.ChunkedArray, path: Path) -> np.ndarray:
     )
     if not (is_list and pa.types.is_floating(typ.value_type)):
         raise ValueError(
-            f"{path}: column 'z' has type {typ}, expected fixed_size_list<float32>[d] "
+            f"{path}: column '{name}' has type {typ}, expected fixed_size_list<float32>[d] "
             "(or a list of floats with one length per row)"
         )
     z = column.combine_chunks()
     if z.null_count:
-        raise ValueError(f"{path}: column 'z' has {z.null_count} missing row(s)")
+        raise ValueError(f"{path}: column '{name}' has {z.null_count} missing row(s)")
     if pa.types.is_fixed_size_list(typ):
         d = typ.list_size
     else:
@@ -271,7 +318,7 @@ def _latents(column: pa.ChunkedArray, path: Path) -> np.ndarray:
         lo, hi = (pc.min(lengths).as_py() or 0), (pc.max(lengths).as_py() or 0)
         if lo != hi:
             raise ValueError(
-                f"{path}: column 'z' has rows of lengths {lo} to {hi}, expected one length"
+                f"{path}: column '{name}' has rows of lengths {lo} to {hi}, expected one length"
             )
         d = lo
     values = z.flatten().cast(pa.float32()).to_numpy(zero_copy_only=False)

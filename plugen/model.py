@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from plugen import posterior
 from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.flows import NICE
 from plugen.priors import KINDS, PluGeNPrior, sigma_schedule
@@ -59,13 +60,21 @@ class _Stats:
 
 
 class _FlowLoss:
-    """NLL = -log p(c, s | y) - log|det J|, with the current (possibly decaying) sigma."""
+    """NLL = -log p(c, s | y) - log|det J|, with the current (possibly decaying) sigma.
+
+    Batches are ``(z, y)``, or ``(z, z_std, y)`` to train on posterior samples
+    (:func:`plugen.posterior.sample`: fresh draws while training, the means in validation).
+    """
 
     def __init__(self, prior: PluGeNPrior, sigma: float) -> None:
         self.prior, self.sigma = prior, sigma
 
     def __call__(self, flow: nn.Module, batch: tuple[Tensor, ...]) -> dict[str, Tensor]:
-        z, y = batch
+        if len(batch) == 3:
+            z, z_std, y = batch
+            z = posterior.sample(flow, z, z_std)
+        else:
+            z, y = batch
         cs, logdet = flow(z)
         label, style = self.prior.log_prob(cs, y, self.sigma)
         nll_prior = -(label + style).mean()
@@ -272,6 +281,7 @@ class PluGeN:
         self,
         z: ArrayLike,
         y: ArrayLike,
+        z_std: ArrayLike | None = None,
         epochs: int = 50,
         batch_size: int = 256,
         lr: float = 1e-4,
@@ -287,8 +297,11 @@ class PluGeN:
     ) -> list[dict[str, float]]:
         """Maximum-likelihood training on latents ``z: (n, d)`` and labels ``y: (n, k)``.
 
-        Labels in user units, NaN = unknown (semi-supervised). A seeded ``val_fraction`` is held
-        out for early stopping (best weights restored) and LR-on-plateau. Returns the history:
+        Labels in user units, NaN = unknown (semi-supervised). ``z_std: (n, d)``: the backbone
+        posterior's standard deviations around the means ``z``; given, every training step sees
+        fresh samples ``z + z_std * eps`` (:mod:`plugen.posterior`) and validation the means.
+        A seeded ``val_fraction`` is held out for early stopping (best weights restored) and
+        LR-on-plateau. Returns the history:
         one dict per epoch with ``epoch``, train/val ``loss``, ``nll_prior``, ``logdet``,
         ``nll_labels``, ``lr`` and ``sigma`` (no wall-clock values: the same seed gives the same
         history; the epoch's seconds are logged). ``checkpoint``: resumable training-state file,
@@ -298,6 +311,7 @@ class PluGeN:
         attribute without any known label.
         """
         zt = self.check_latents(z)
+        st = posterior.check_spread(z_std, zt)
         yt = self._labels_matrix(y, len(zt))
         known = ~torch.isnan(yt)
         if not known.any(0).all():
@@ -311,8 +325,10 @@ class PluGeN:
             self.config.hidden,
             self.config.scaling,
         )
-        self._fit_stats(zt, yt)
+        self._fit_stats(zt, yt, st)
         data = (self._standardize(zt), self._code_labels(yt))
+        if st is not None:
+            data = (data[0], st / torch.tensor(self.stats.z_std), data[1])
         loss = _FlowLoss(self.prior, self.config.sigma)
 
         def on_epoch_end(epoch: int, row: dict[str, float]) -> None:
@@ -348,10 +364,10 @@ class PluGeN:
         self.fitted = True
         return self.history
 
-    def _fit_stats(self, z: Tensor, y: Tensor) -> None:
+    def _fit_stats(self, z: Tensor, y: Tensor, z_std: Tensor | None = None) -> None:
         if self.config.standardize_latents:
             self.stats.z_mean = z.mean(0).tolist()
-            self.stats.z_std = z.std(0).clamp_min(1e-6).tolist()
+            self.stats.z_std = posterior.aggregate_std(z, z_std).clamp_min(1e-6).tolist()
         for j, a in enumerate(self.attributes):
             col = y[:, j][~torch.isnan(y[:, j])]
             if self.kinds[a] == "continuous":

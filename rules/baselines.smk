@@ -32,6 +32,7 @@ rule train_baseline:
         cfg=lambda wc: config[wc.exp]["baselines"][wc.method],
         kinds=lambda wc: spec(wc.exp).attributes(config),
         label_fraction=lambda wc: config[wc.exp]["flow"]["label_fraction"],
+        posterior=lambda wc: config[wc.exp]["flow"]["posterior"],
         seed=config["seed"],
         device=config["device"],
     script:

@@ -197,10 +197,25 @@ def fit_vae(
 # --------------------------------------------------------------------------- numpy helpers
 def encode_images(vae: ImageVAE, images: np.ndarray, batch_size: int = 512) -> np.ndarray:
     """uint8 images ``(n, H, W, 3)`` -> posterior means float32 ``(n, latent_dim)``."""
-    images = check_images(images, "encode_images", vae.size)
+    return encode_posterior(vae, images, batch_size)[0]
+
+
+@torch.no_grad()
+def encode_posterior(
+    vae: ImageVAE, images: np.ndarray, batch_size: int = 512
+) -> tuple[np.ndarray, np.ndarray]:
+    """uint8 images ``(n, H, W, 3)`` -> the posterior's (means, standard deviations), each
+    float32 ``(n, latent_dim)``."""
+    images = check_images(images, "encode_posterior", vae.size)
     vae.eval()
-    z = map_image_batches(vae.encode, images, batch_size, module_device(vae))
-    return z.reshape(len(images), vae.latent_dim).astype(np.float32)
+
+    def stacked(x: Tensor) -> Tensor:
+        mu, logvar = vae.posterior(x)
+        return torch.stack([mu, (0.5 * logvar).exp()], 1)
+
+    out = map_image_batches(stacked, images, batch_size, module_device(vae))
+    out = out.reshape(len(images), 2, vae.latent_dim).astype(np.float32)
+    return out[:, 0].copy(), out[:, 1].copy()
 
 
 @torch.no_grad()

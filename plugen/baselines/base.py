@@ -268,6 +268,7 @@ class LatentEditor(_Editor):
         self,
         z: ArrayLike,
         y: ArrayLike,
+        z_std: ArrayLike | None = None,
         epochs: int = 50,
         batch_size: int = 256,
         lr: float = 1e-3,
@@ -278,7 +279,9 @@ class LatentEditor(_Editor):
         progress: bool = False,
         logger: logging.Logger | None = None,
     ) -> History:
-        """Fit on latents ``z: (n, d)`` and labels ``y: (n, k)`` (user units, NaN = unknown).
+        """Fit on latents ``z: (n, d)`` and labels ``y: (n, k)`` (user units, NaN = unknown);
+        ``z_std: (n, d)``: the backbone posterior's spread, to fit posterior samples instead of
+        the means ``z`` (:mod:`plugen.posterior`), as PluGeN does.
 
         Returns the history, one dict per epoch (or per attribute for closed-form fits).
         """

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from plugen import posterior
 from plugen.baselines.base import (
     ArrayLike,
     History,
@@ -93,6 +94,7 @@ class ConditionalFlowEditor(LatentEditor):
         self,
         z: ArrayLike,
         y: ArrayLike,
+        z_std: ArrayLike | None = None,
         epochs: int = 50,
         batch_size: int = 256,
         lr: float = 1e-3,
@@ -103,15 +105,21 @@ class ConditionalFlowEditor(LatentEditor):
         progress: bool = False,
         logger: logging.Logger | None = None,
     ) -> History:
-        """Maximum likelihood on ``z: (n, d)`` given ``y: (n, k)`` (user units, NaN = unknown).
+        """Maximum likelihood on ``z: (n, d)`` given ``y: (n, k)`` (user units, NaN = unknown);
+        with ``z_std: (n, d)``, on fresh posterior samples (:mod:`plugen.posterior`).
 
         Returns one row per epoch (``train_nll``, ``val_nll``, ``lr``...); the
         weights of the best validation epoch are kept.
         """
         zt = check_latents(z, self.latent_dim, "fit: z")
+        st = posterior.check_spread(z_std, zt, "fit: z_std")
         yt = check_labels(y, self.attributes, self.kinds, len(zt), "fit: labels")
         self.coding.fit(yt)
-        self.z_mean, self.z_std = zt.mean(0), zt.std(0).clamp_min(1e-6)
+        self.z_mean = zt.mean(0)
+        self.z_std = posterior.aggregate_std(zt, st).clamp_min(1e-6)
+        data = ((zt - self.z_mean) / self.z_std, self.coding.context(yt))
+        if st is not None:
+            data = (data[0], st / self.z_std, data[1])
         torch.manual_seed(seed)
         self.flow = self.build_flow(self.latent_dim, self.coding.width, **self._flow_kwargs())
         cfg = TrainConfig(
@@ -128,8 +136,8 @@ class ConditionalFlowEditor(LatentEditor):
         try:
             hist = train(
                 self.flow,
-                flow_nll,
-                ((zt - self.z_mean) / self.z_std, self.coding.context(yt)),
+                flow_nll if st is None else posterior.with_posterior(flow_nll),
+                data,
                 cfg,
                 device=self.device,
                 history=TrainHistory(self.method, logger or log),

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import torch
 
+from plugen import posterior
 from plugen.baselines.base import (
     ArrayLike,
     History,
@@ -54,7 +55,8 @@ class InterFaceGAN(LatentEditor):
 
     alpha: target |distance| for binary edits, one float for all attributes or a mapping per
     attribute (default: the ``alpha_quantile`` quantile of the training |distances|);
-    C: the SVM's regularisation; max_samples: known rows used per SVM (a seeded subsample).
+    C: the SVM's regularisation; max_samples: known rows used per SVM (a seeded subsample);
+    posterior_draws: samples per latent when fitted with a posterior spread.
     """
 
     method = "interfacegan"
@@ -71,6 +73,7 @@ class InterFaceGAN(LatentEditor):
         conditional: bool = True,
         C: float = 1.0,
         max_samples: int = 20000,
+        posterior_draws: int = 4,
         device: str | torch.device = "cpu",
     ) -> None:
         self.attributes, self.kinds = check_attributes(attributes, kinds, latent_dim)
@@ -86,6 +89,7 @@ class InterFaceGAN(LatentEditor):
             "conditional": bool(conditional),
             "C": float(C),
             "max_samples": int(max_samples),
+            "posterior_draws": int(posterior_draws),
         }
         k, d = len(self.attributes), self.latent_dim
         self.coding = LabelCoding(self.attributes, self.kinds)
@@ -104,6 +108,7 @@ class InterFaceGAN(LatentEditor):
         self,
         z: ArrayLike,
         y: ArrayLike,
+        z_std: ArrayLike | None = None,
         epochs: int = 50,
         batch_size: int = 256,
         lr: float = 1e-3,
@@ -120,7 +125,8 @@ class InterFaceGAN(LatentEditor):
         accepted for the common interface and unused (closed-form / SVM fits). A seeded
         ``val_fraction`` is held out to score each boundary. Returns one row per attribute:
         ``attribute``, ``n_train``, ``train_score``, ``val_score`` (accuracy for binary, R^2 for
-        continuous), ``alpha``.
+        continuous), ``alpha``. With ``z_std``, the boundaries are fitted to
+        ``posterior_draws`` seeded posterior samples per latent (the split stays by row).
         A binary attribute with a single class in the labels gets no boundary (a warning; its
         row has no scores): edits of it leave latents unchanged.
         """
@@ -128,15 +134,21 @@ class InterFaceGAN(LatentEditor):
 
         logger = logger or log
         zt = check_latents(z, self.latent_dim, "fit: z")
+        st = posterior.check_spread(z_std, zt, "fit: z_std")
         yt = check_labels(y, self.attributes, self.kinds, len(zt), "fit: labels")
         self.coding.fit(yt)
+        tr_idx, va_idx = (t.numpy() for t in split_indices(len(zt), val_fraction, seed))
+        if st is not None:  # every row's draws share its labels and its side of the split
+            n, draws = len(zt), self.config["posterior_draws"]
+            zt, rows = posterior.posterior_draws(zt, st, draws, seed)
+            yt = yt[rows]
+            tr_idx = (tr_idx[None] + n * np.arange(draws)[:, None]).reshape(-1)
         zn, yn = zt.double().numpy(), self.coding.code(yt).double().numpy()
         self.z_mean = zn.mean(0)
         self.z_std = np.maximum(zn.std(0), 1e-6)
         x = (zn - self.z_mean) / self.z_std
         cov = np.cov(x, rowvar=False) + 1e-6 * np.eye(self.latent_dim)
         self.z_chol = np.linalg.cholesky(cov)
-        tr_idx, va_idx = (t.numpy() for t in split_indices(len(x), val_fraction, seed))
         rng = np.random.default_rng(seed)
         self.history = []
         for j, a in enumerate(self.attributes):

@@ -1,4 +1,5 @@
-"""Encode every labelled image to its posterior mean; log reconstruction quality.
+"""Encode every labelled image to its posterior (mean ``z`` and, for the VAE trained in the
+DAG, standard deviation ``z_std``); log reconstruction quality.
 
 The encoder is the VAE trained in the DAG or, when ``params.encoder`` is set, the user's
 TorchScript encoder (images in its ``image_range`` -> ``(n, d)``, or a tuple whose first item
@@ -16,7 +17,7 @@ from plugen.backbones import image_decoder
 from plugen.backbones.image_vae import (
     ImageVAE,
     active_dims,
-    encode_images,
+    encode_posterior,
     latent_kl,
     reconstruction_quality,
 )
@@ -33,20 +34,20 @@ is_test = (df["split"] == "test").to_numpy()
 test = images[is_test]
 if sm.params.encoder is None:
     vae = ImageVAE.load(sm.input.vae, device)
-    z = encode_images(vae, images)
+    z, z_std = encode_posterior(vae, images)
     quality = reconstruction_quality(vae, test)
     quality["active_dims"] = active_dims(latent_kl(vae, test))
 else:
     from plugen.backbones.torchscript import ScriptedEncoder
 
     encoder = ScriptedEncoder(sm.input.vae, device, sm.params.encoder["image_range"])
-    z = encoder(images)
+    z, z_std = encoder(images), None
     decoder = experiments.get(sm.wildcards.exp).decoder(sm.config).as_dict()
     quality = image_error(test, image_decoder(decoder, device)(z[is_test]))
 if sm.params.labels_per_image is not None:
     kinds = experiments.get(sm.wildcards.exp).attributes(sm.config)
     df = keep_labels_per_image(df, list(kinds), sm.params.labels_per_image, sm.params.seed)
-io.write_table(sm.output.latents, df.drop(columns="image_path"), io.LATENTS, z)
+io.write_table(sm.output.latents, df.drop(columns="image_path"), io.LATENTS, z, z_std)
 log.info("VAE on test images: %s", quality)
 io.write_table(
     sm.output.metrics, pd.DataFrame([{k: float(v) for k, v in quality.items()}]), io.METRICS

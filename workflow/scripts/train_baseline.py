@@ -1,5 +1,6 @@
 """Train one rival on PluGeN's training set: the same train/val rows and labels. A latent rival
-fits the latents; an image rival (MSP, cVAE) fits the images those latents were encoded from."""
+fits the latents (posterior samples where PluGeN trains on them: ``params.posterior``); an image
+rival (MSP, cVAE) fits the images those latents were encoded from."""
 
 import time
 
@@ -17,7 +18,7 @@ sm = snakemake  # noqa: F821
 log, device = setup_job(sm)
 method, kinds = sm.wildcards.method, dict(sm.params.kinds)
 settings = {k: v for k, v in sm.params.cfg.items() if k != "train"}
-df, z = io.read_table(sm.input.latents, io.LATENTS)
+df, z, z_std = io.read_latents(sm.input.latents)
 labels = df[list(kinds)].to_numpy(dtype=np.float32)
 keep, y = training_labels(df["split"].to_numpy(), labels, sm.params.label_fraction, sm.params.seed)
 if len(y) == 0:
@@ -35,8 +36,10 @@ if method in IMAGE_RIVALS:
     what = f"{x.shape[1]}x{x.shape[2]} images"
 else:
     x = z[rows]
+    if z_std is not None and sm.params.posterior == "sample":
+        train["z_std"] = z_std[rows]
     model = BASELINES[method](z.shape[1], list(kinds), kinds, device=device, **settings)
-    what = f"latents ({z.shape[1]}-d)"
+    what = f"latents ({z.shape[1]}-d{', posterior samples' if 'z_std' in train else ''})"
 unknown = 100 * np.isnan(y).mean()
 log.info("%s on %d %s, %.1f%% of labels unknown", method, len(y), what, unknown)
 start = time.perf_counter()

@@ -16,11 +16,17 @@ from plugen.runtime import setup_job
 sm = snakemake  # noqa: F821
 resume = Path(f"{sm.output.model}.resume")
 log, device = setup_job(sm)
-df, z = io.read_table(sm.input.latents, io.LATENTS)
+df, z, z_std = io.read_latents(sm.input.latents)
 c, t, kinds = sm.params.cfg, sm.params.cfg["train"], dict(sm.params.kinds)
 labels = df[list(kinds)].to_numpy(np.float32)
 keep, y = training_labels(df["split"].to_numpy(), labels, c["label_fraction"], sm.params.seed)
-log.info("training on %d latents, %.1f%% of labels unknown", keep.sum(), 100 * np.isnan(y).mean())
+if c["posterior"] == "mean" or z_std is None:
+    z_std = None
+else:
+    z_std = z_std[keep]
+source = "posterior samples" if z_std is not None else "latents"
+unknown = 100 * np.isnan(y).mean()
+log.info("training on %d %s, %.1f%% of labels unknown", keep.sum(), source, unknown)
 model = PluGeN(
     z.shape[1],
     list(kinds),
@@ -37,6 +43,7 @@ model.check_latents(z, sm.input.latents)  # a width mismatch names the file
 model.fit(
     z[keep],
     y,
+    z_std=z_std,
     epochs=t["epochs"],
     batch_size=t["batch_size"],
     lr=t["lr"],
