@@ -424,8 +424,10 @@ class PluGeN:
         """Sample ``n`` latents ``(n, d)`` with the requested attribute ``values`` (user units).
 
         Unspecified attributes are drawn from the prior (binary: training frequency; continuous:
-        N(0, 1) in standardized units). ``sigma``: label spread at sampling time (default: the
-        final training sigma); ``temperature`` (>= 0) scales the style's standard deviation.
+        N(0, 1) in standardized units). ``temperature`` (>= 0) scales the conditional prior's
+        spread, of the label coordinates and the style alike (1: the paper's p(c, s | y), 0: its
+        mode); ``sigma``: the label spread before that scaling (default: the final training
+        sigma).
         Raises ``ValueError`` for ``n < 1`` or a negative ``temperature``.
         """
         if n < 1:

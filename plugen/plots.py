@@ -81,3 +81,37 @@ def history_plot(history: pd.DataFrame, columns: Sequence[str], path: str | Path
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def sweep_plot(table: pd.DataFrame, path: str | Path, title: str = "generation") -> Path:
+    """Attribute F1 against FID, one line per method through its temperatures (labelled), from
+    a :func:`plugen.evaluate.sweep.generation_sweep` table (matplotlib, Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 3.8), dpi=100)
+    for method, rows in table.groupby("method", sort=False):
+        rows = rows.sort_values("temperature")
+        ax.plot(rows["fid"], rows["f1"], marker="o", ms=4, label=method)
+        for _, r in rows.iterrows():
+            ax.annotate(
+                f"{r['temperature']:g}",
+                (r["fid"], r["f1"]),
+                fontsize=7,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
+    ax.set(
+        xlabel="FID of generated images (lower is better)",
+        ylabel="attribute F1 (higher is better)",
+        title=f"{title}: temperature sweep",
+    )
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

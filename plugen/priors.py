@@ -122,7 +122,10 @@ class PluGeNPrior:
         """Draw ``(n, k + style_dim)`` given coded labels ``y: (n, k)``.
 
         NaN entries are sampled from the prior marginal: binary y ~ Bernoulli(pos_rate),
-        continuous c ~ N(0, 1). Style s ~ N(0, temperature^2 I).
+        continuous c ~ N(0, 1). ``temperature`` scales the conditional prior's spread around the
+        labels, as a conditional flow's temperature scales its whole base distribution: label
+        coordinates c_i ~ N(m(y_i), (temperature * sigma)^2), style s ~ N(0, temperature^2 I);
+        1 is the paper's p(c, s | y), 0 its mode.
         """
         n, k = y.shape
         y = y.clone()
@@ -137,7 +140,7 @@ class PluGeNPrior:
         std = torch.where(self.is_binary, std, s1)
         cont_unknown = unknown & ~self.is_binary
         mean = torch.where(cont_unknown, torch.zeros_like(mean), mean)
-        std = torch.where(cont_unknown, torch.ones_like(std), std)
+        std = torch.where(cont_unknown, torch.ones_like(std), temperature * std)
         c = (mean + std * torch.randn(n, k, generator=generator)).float()
         s = temperature * torch.randn(n, self.style_dim, generator=generator)
         return torch.cat([c, s], dim=1)

@@ -127,18 +127,22 @@ def training_report(
     caps: Mapping[str, int | None],
     seconds: Mapping[str, float],
     latency: Mapping[str, Mapping[int, float]] | None = None,
+    trained_on: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """How each method's training ended: one row per method of ``histories`` (method -> its
-    history table), with ``epochs_run``, ``epoch_cap`` (``caps``; None: a closed-form fit),
-    ``best_epoch`` (lowest ``val_loss``, else ``val_nll``, else the last epoch), ``stopped``
-    ("early stop": fewer epochs than the cap; "epoch cap"; "closed form") and ``train_seconds``
-    (``seconds``, the training rule's wall time). ``latency``: method -> batch size -> edit
-    milliseconds per image, one ``edit_ms_b<batch>`` column per batch size (NaN for a method
-    without a measurement)."""
+    history table), with ``trained_on`` (method -> "posterior samples", "latents" or
+    "images"), ``epochs_run``, ``epoch_cap`` (``caps``; None: a closed-form fit),
+    ``best_epoch`` (lowest ``val_loss``, else ``val_nll``, else the last epoch), ``best_val``
+    (that validation loss, NaN without one), ``stopped`` ("early stop": fewer epochs than the
+    cap; "epoch cap"; "closed form") and ``train_seconds`` (``seconds``, the training rule's
+    wall time). ``latency``: method -> batch size -> edit milliseconds per image, one
+    ``edit_ms_b<batch>`` column per batch size (NaN for a method without a measurement)."""
     rows = []
+    trained_on = trained_on or {}
     for method, hist in histories.items():
         cap = caps.get(method)
         monitored = next((c for c in ("val_loss", "val_nll") if c in hist.columns), None)
+        best_val = float(hist[monitored].min()) if monitored and cap is not None else np.nan
         if cap is None:
             epochs_run, best, stopped = 0, 0, "closed form"
         else:
@@ -149,9 +153,11 @@ def training_report(
         rows.append(
             {
                 "method": method,
+                "trained_on": trained_on.get(method, ""),
                 "epochs_run": epochs_run,
                 "epoch_cap": cap if cap is not None else 0,
                 "best_epoch": best,
+                "best_val": best_val,
                 "stopped": stopped,
                 "train_seconds": float(seconds.get(method, np.nan)),
             }

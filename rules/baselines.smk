@@ -112,5 +112,6 @@ rule rivals_training:
             for m in training_methods(wc.exp)
         ],
         caps=lambda wc: [epoch_cap(wc.exp, m) for m in training_methods(wc.exp)],
+        posterior=lambda wc: config[wc.exp]["flow"]["posterior"],
     script:
         "../workflow/scripts/summarize_baselines.py"

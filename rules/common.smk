@@ -135,10 +135,19 @@ def task_sources(wc):
 
 def editor_model(wc):
     """PluGeN's plugin, or a rival's model.pt."""
-    exp, method = parse_run(wc.run)
+    return editor_file(*parse_run(wc.run))
+
+
+def editor_file(exp, method):
     if method == "plugen":
         return out(exp, "models", "plugin.pt")
     return run_path(exp, method, "model.pt")
+
+
+def generating_editors(wc):
+    """The models of PluGeN and every rival that generates, in compared_methods order."""
+    methods = spec(wc.exp).compared_methods(config, "generation")
+    return [editor_file(wc.exp, m) for m in methods]
 
 
 def editor_lib(wc):
@@ -194,9 +203,9 @@ def rival_lib(wc):
     if wc.method in IMAGE_RIVALS:
         trained = ("baselines/image.py", "nn.py", "train.py")
     elif wc.method != "interfacegan":
-        trained = ("baselines/cflow.py", "train.py")
+        trained = ("baselines/cflow.py", "train.py", "posterior.py")
     else:
-        trained = ()
+        trained = ("posterior.py",)
     return lib(
         "baselines/__init__.py",
         "baselines/base.py",

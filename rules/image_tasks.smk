@@ -159,3 +159,48 @@ rule fid:
         inception=lambda wc: spec(wc.exp).inception_path(config),
     script:
         "../workflow/scripts/fid.py"
+
+
+rule generation_sweep:
+    # generation at each temperature of tasks.generation.sweep, PluGeN and every rival that
+    # generates: F1/AUC and FID per (method, temperature), and the trade-off figure
+    input:
+        editors=generating_editors,
+        decoder=decoder_file,
+        real=lambda wc: spec(wc.exp).real_images(config),
+        features=lambda wc: judge(wc.exp)["path"],
+        lib=lib("evaluate/sweep.py", "tasks.py", "evaluate/fid.py", "plots.py"),
+    output:
+        metrics=out("{exp}", "metrics", "generation_sweep.parquet"),
+        figures=report(
+            directory(out("{exp}", "sweep_figures")),
+            patterns=["{name}.png"],
+            category="Figures",
+            subcategory="{exp}",
+            caption="../report/sweep.rst",
+        ),
+    log:
+        logp("{exp}", "generation_sweep"),
+    benchmark:
+        bench("{exp}", "generation_sweep")
+    wildcard_constraints:
+        exp=IMAGE_EXPS,
+    conda:
+        "../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=per_attempt(3000),
+        runtime=per_attempt(20),
+        gpu=1,
+    params:
+        methods=lambda wc: list(spec(wc.exp).compared_methods(config, "generation")),
+        temperatures=lambda wc: spec(wc.exp).sweep_temperatures(config),
+        task_cfg=lambda wc: config[wc.exp]["tasks"]["generation"],
+        decoder=lambda wc: decoder(wc.exp),
+        judge=lambda wc: judge(wc.exp),
+        kinds=lambda wc: spec(wc.exp).attributes(config),
+        binary=lambda wc: judged_binary(wc.exp),
+        seed=config["seed"],
+        device=config["device"],
+    script:
+        "../workflow/scripts/generation_sweep.py"

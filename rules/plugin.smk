@@ -6,7 +6,14 @@
 rule train_flow:
     input:
         latents=out("{exp}", "latents.parquet"),
-        lib=lib("model.py", "flows.py", "priors.py", "train.py"),
+        lib=lib(
+            "model.py",
+            "flows.py",
+            "priors.py",
+            "train.py",
+            "posterior.py",
+            "labelling.py",
+        ),
     output:
         model=out("{exp}", "models", "plugin.pt"),
         history=out("{exp}", "history", "plugin.parquet"),

@@ -69,6 +69,10 @@ def test_sample_respects_labels_and_temperature():
     assert abs((unknown[:, 0] > 0).float().mean() - 0.9) < 0.02  # binary from pos_rate
     assert abs(unknown[:, 1].std() - 1) < 0.05  # continuous unknown ~ N(0, 1)
     assert abs(cs[:, 2:].std() - 0.5) < 0.02  # style std = temperature
+    # the label coordinates' spread is tempered too: temperature * sigma around the label
+    assert abs(known[:, 0].std() - 0.05) < 0.003 and abs(known[:, 1].std() - 0.05) < 0.003
+    mode = prior.sample(y[:10], temperature=0.0, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(mode[:5, :2], torch.tensor([[1.0, 2.0]] * 5)) and not mode[:5, 2:].any()
 
 
 def test_sigma_schedule_decays_to_floor():

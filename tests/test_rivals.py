@@ -101,8 +101,11 @@ def test_training_report_says_how_each_method_stopped():
         {"cflow": early, "plugen": capped, "interfacegan": closed},
         {"cflow": 10, "plugen": 2, "interfacegan": None},
         {"cflow": 5.0, "plugen": 2.0, "interfacegan": 1.0},
+        trained_on={"cflow": "posterior samples", "plugen": "posterior samples"},
     ).set_index("method")
     assert table.loc["cflow", "stopped"] == "early stop" and table.loc["cflow", "best_epoch"] == 2
+    assert table.loc["cflow", "best_val"] == 1.0 and np.isnan(table.loc["interfacegan", "best_val"])
+    assert table.loc["plugen", "trained_on"] == "posterior samples"
     assert table.loc["plugen", "stopped"] == "epoch cap" and table.loc["plugen", "best_epoch"] == 2
     assert table.loc["interfacegan", "stopped"] == "closed form"
     assert table.loc["cflow", "train_seconds"] == 5.0

@@ -226,12 +226,23 @@ class CharVAE(nn.Module):
     @torch.no_grad()
     def encode_smiles(self, smiles: Sequence[str], batch_size: int = 512) -> np.ndarray:
         """SMILES -> posterior means ``(n, latent_dim)`` float32."""
+        return self.posterior_smiles(smiles, batch_size)[0]
+
+    @torch.no_grad()
+    def posterior_smiles(
+        self, smiles: Sequence[str], batch_size: int = 512
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """SMILES -> the posterior's (means, standard deviations), each ``(n, latent_dim)``
+        float32."""
         self.eval()
-        parts = [
-            self.encode(self.vocab.encode(smiles[i : i + batch_size]).to(module_device(self))).cpu()
-            for i in range(0, len(smiles), batch_size)
-        ]
-        return torch.cat(parts).numpy() if parts else np.zeros((0, self.latent_dim), np.float32)
+        means, stds = [np.zeros((0, self.latent_dim), np.float32)], []
+        for i in range(0, len(smiles), batch_size):
+            ids = self.vocab.encode(smiles[i : i + batch_size]).to(module_device(self))
+            mu, logvar = self.posterior(ids)
+            means.append(mu.cpu().numpy())
+            stds.append((0.5 * logvar).exp().cpu().numpy())
+        mean = np.concatenate(means)
+        return mean, np.concatenate(stds) if stds else np.zeros_like(mean)
 
     @torch.no_grad()
     def decode_latents(self, z: np.ndarray | Tensor, batch_size: int = 512) -> list[str]:

@@ -165,7 +165,17 @@ class Experiment:
         """Metrics tables (results/<name>/metrics/<table>.parquet) shown in the summary."""
         fid = ("fid",) if self.fid_sets(config) else ()
         rivals = self.rival_tables(config)
-        return (*self.judged_tasks(config), *fid, *rivals, *self.explain_tables(config))
+        sweep = ("generation_sweep",) if self.sweep_temperatures(config) else ()
+        return (*self.judged_tasks(config), *fid, *rivals, *sweep, *self.explain_tables(config))
+
+    def sweep_temperatures(self, config: Config) -> list[float]:
+        """Temperatures of the generation sweep (``tasks.generation.sweep``): none unless the
+        experiment's generated images are judged and scored by FID."""
+        if "generation" not in self.judged_tasks(config) or "generation" not in self.fid_sets(
+            config
+        ):
+            return []
+        return list(config[self.name]["tasks"]["generation"].get("sweep", []))
 
     def timing_tables(self, config: Config) -> tuple[str, ...]:
         """Summary tables that hold wall-clock measurements: rendered into results/timings.md,
@@ -405,7 +415,9 @@ class Experiment:
         """Figure folders under results/<name>/ that the report collects."""
         shown = self.explain(config) and self.explain_images(config)
         explained = ("explain_figures",) if shown else ()
-        return (("figures",) if self.figure_tasks(config) else ()) + self.figure_dirs + explained
+        sweep = ("sweep_figures",) if self.sweep_temperatures(config) else ()
+        tasks = ("figures",) if self.figure_tasks(config) else ()
+        return tasks + self.figure_dirs + sweep + explained
 
     def input_files(self, config: Config) -> list[str]:
         """User files the experiment reads (inputs of its first rule)."""

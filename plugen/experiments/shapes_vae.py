@@ -114,7 +114,8 @@ class ShapesVAE(ShapesExperiment):
         return ("generation", "manipulation", "reconstruction")
 
     def summary_tables(self, config: Config) -> tuple[str, ...]:
-        tables = ("vae", *self.tasks(config), "fid", *self.rival_tables(config))
+        sweep = ("generation_sweep",) if self.sweep_temperatures(config) else ()
+        tables = ("vae", *self.tasks(config), "fid", *self.rival_tables(config), *sweep)
         return (*tables, *self.explain_tables(config))
 
 

@@ -1,5 +1,6 @@
-"""Encode every molecule to its posterior mean; label it (data or decoded molecule's properties);
-report reconstruction, prior validity and how well decodings keep the properties."""
+"""Encode every molecule to its posterior (mean ``z``, spread ``z_std``); label it (data or
+decoded molecule's properties); report reconstruction, prior validity and how well decodings keep
+the properties."""
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ sm = snakemake  # noqa: F821
 log, device = setup(sm.log[0], 1, sm.params.device, getattr(sm.resources, "gpu", 0))
 vae = CharVAE.load(sm.input.charvae, device)
 df, _ = io.read_table(sm.input.table, io.DATASET)
-z = vae.encode_smiles(df["smiles"].tolist())
+z, z_std = vae.posterior_smiles(df["smiles"].tolist())
 dec = decoded_labels(vae.decode_latents, z, processes=sm.threads)
 row = {"backbone": sm.params.backbone, "representation": vae.config.representation}
 row["labels"] = sm.params.labels
@@ -26,7 +27,7 @@ table = df.drop(columns="smiles")
 if sm.params.labels == "decoded":
     table = table.rename(columns={p: f"data_{p}" for p in PROPERTIES})
     table[list(PROPERTIES)] = dec[list(PROPERTIES)].astype(np.float32).to_numpy()
-io.write_table(sm.output.latents, table, io.LATENTS, z)
+io.write_table(sm.output.latents, table, io.LATENTS, z, z_std)
 test = df.loc[df["split"] == "test", "smiles"]
 test = test.sample(min(sm.params.n_eval, len(test)), random_state=sm.params.seed).tolist()
 row.update(charvae_report(vae, test, n_prior=sm.params.n_eval, seed=sm.params.seed))

@@ -6,6 +6,7 @@ import numpy as np
 
 from plugen import PluGeN, io, tasks
 from plugen.baselines import LatentEditor, load_baseline
+from plugen.experiments import IMAGE_RIVALS
 from plugen.runtime import benchmark_seconds, setup_job
 from plugen.summary import training_report
 
@@ -26,7 +27,10 @@ log, device = setup_job(sm)
 methods = list(sm.params.methods)
 histories = {m: io.read_table(p, io.HISTORY)[0] for m, p in zip(methods, sm.input.histories)}
 seconds = {m: benchmark_seconds(p) for m, p in zip(methods, sm.params.benchmarks)}
-df, z = io.read_table(sm.input.latents, io.LATENTS)
+df, z, z_std = io.read_latents(sm.input.latents)
+sampled = z_std is not None and sm.params.posterior == "sample"
+on_latents = "posterior samples" if sampled else "latents"
+trained_on = {m: "images" if m in IMAGE_RIVALS else on_latents for m in methods}
 test = (df["split"] == "test").to_numpy()
 sources, z = df[test].reset_index(drop=True)[:256], z[test][:256]
 latency = {}
@@ -42,6 +46,7 @@ for method, path in zip(methods, sm.input.models):
     attribute = (editor if method == "plugen" else editor.model).attributes[0]
     per_batch = tasks.manipulation_latency(editor, z, {attribute: 1.0})
     latency[method] = dict(zip(per_batch["batch_size"], per_batch["flow_ms_per_image"]))
-table = training_report(histories, dict(zip(methods, sm.params.caps)), seconds, latency)
+caps = dict(zip(methods, sm.params.caps))
+table = training_report(histories, caps, seconds, latency, trained_on)
 io.write_table(sm.output.metrics, table, io.METRICS)
 log.info("training and edit latency (%s, %d threads):\n%s", device, sm.threads, table.to_string())
