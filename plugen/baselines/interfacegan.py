@@ -1,17 +1,28 @@
 """InterFaceGAN (Shen et al., 2020): one linear boundary per attribute in latent space.
 
-Binary attribute a: a linear SVM (``sklearn.svm.LinearSVC``, as its authors use) on the
-standardized latents of known labels gives the unit normal n_a and offset b_a; the signed
-distance of x is d_a(x) = n_a . x + b_a. Continuous attribute: a least-squares linear regression
-of the standardized label; its unit direction plays the role of the normal and the prediction
-(in standard deviations) that of the distance.
+The paper's procedure (genforce/interfacegan, ``utils/manipulator.py``), as done here:
 
-Editing sets the distance of each requested attribute to a target: +alpha_a for value 1,
--alpha_a for value 0 (alpha_a: by default the 90th percentile of |d_a| on the training latents),
-the standardized value for a continuous attribute. With ``conditional=True`` (the paper's
-conditional manipulation) each edited attribute moves along its normal made orthogonal
-(Gram-Schmidt) to the normals of every other attribute, so, in the linear model, the other
-attributes keep their distances.
+* Boundary. Binary attribute a: a linear SVM on the generator's own latent codes (no per-dimension
+  standardizing; the paper's ``train_boundary`` fits ``svm.SVC(kernel='linear')`` on the raw codes,
+  here ``sklearn.svm.LinearSVC``, the same linear max-margin boundary, which scales to many rows)
+  gives the unit normal n_a and, for the latents centred on their training mean (x = z - mean),
+  the offset b_a; the signed distance of x is d_a(x) = n_a . x + b_a, in latent units. The
+  paper picks its positives and negatives as the top and bottom 2% of an attribute predictor's
+  scores; the labels here are already binary, so every known label is used. Continuous
+  attribute: a least-squares linear regression of the standardized label; its unit direction
+  plays the role of the normal and the prediction divided by its scale that of the distance.
+* Edit strength. An edit moves x along the normal, x' = x + t n, to a fixed signed distance from
+  the boundary, as ``linear_interpolate`` does for a latent code (it moves the code to distances
+  -3 ... +3): value 1 goes to +alpha_a, value 0 to -alpha_a, with alpha = 3 latent units by
+  default (the paper's end distance; its latent codes are unit Gaussians, as a VAE's prior is).
+  ``alpha=None`` instead takes the ``alpha_quantile`` quantile of the training |d_a|. A
+  continuous attribute goes to the distance of its requested (standardized) value.
+* Conditional manipulation (``conditional=True``, the paper's ``project_boundary``): each edited
+  attribute moves along its normal projected onto the orthogonal complement of the span of the
+  other attributes' normals, so, in the linear model, the attributes not requested keep their
+  distances; in a several-attribute edit (a pair) the requested attributes are conditions of
+  each other, so each reaches its own target whatever the order. The step along the projected
+  direction is the one that puts the edited attribute's own distance d_a at its target.
 """
 
 from __future__ import annotations
@@ -53,8 +64,9 @@ class InterFaceGAN(LatentEditor):
     training latents (mean and full covariance; ``temperature`` scales the deviation) and then
     edits the samples to the requested values.
 
-    alpha: target |distance| for binary edits, one float for all attributes or a mapping per
-    attribute (default: the ``alpha_quantile`` quantile of the training |distances|);
+    alpha: target |distance| (latent units) for binary edits, one float for all attributes or a
+    mapping per attribute (default 3, the paper's; None: the ``alpha_quantile`` quantile of the
+    training |distances|, also for an attribute a mapping leaves out);
     C: the SVM's regularisation; max_samples: known rows used per SVM (a seeded subsample);
     posterior_draws: samples per latent when fitted with a posterior spread.
     """
@@ -68,7 +80,7 @@ class InterFaceGAN(LatentEditor):
         latent_dim: int,
         attributes: Sequence[str],
         kinds: Mapping[str, str] | None = None,
-        alpha: float | Mapping[str, float] | None = None,
+        alpha: float | Mapping[str, float] | None = 3.0,
         alpha_quantile: float = 0.9,
         conditional: bool = True,
         C: float = 1.0,
@@ -79,6 +91,9 @@ class InterFaceGAN(LatentEditor):
         self.attributes, self.kinds = check_attributes(attributes, kinds, latent_dim)
         if not 0 < alpha_quantile < 1:
             raise ValueError(f"alpha_quantile must be in (0, 1), got {alpha_quantile}")
+        given = alpha.values() if isinstance(alpha, Mapping) else [] if alpha is None else [alpha]
+        if any(not float(v) > 0 for v in given):
+            raise ValueError(f"alpha must be > 0 (a distance from the boundary), got {alpha}")
         self.latent_dim = int(latent_dim)
         self.config = {
             "latent_dim": self.latent_dim,
@@ -94,9 +109,9 @@ class InterFaceGAN(LatentEditor):
         k, d = len(self.attributes), self.latent_dim
         self.coding = LabelCoding(self.attributes, self.kinds)
         self.z_mean = np.zeros(d)
-        self.z_std = np.ones(d)
-        self.z_chol = np.eye(d)  # Cholesky factor of the standardized latents' covariance
-        self.normals = np.zeros((k, d))  # unit normals (standardized latent space)
+        self.z_std = np.ones(d)  # per-dimension scale of the editing space (fit: ones, none)
+        self.z_chol = np.eye(d)  # Cholesky factor of the (centred) latents' covariance
+        self.normals = np.zeros((k, d))  # unit normals (latent units)
         self.offsets = np.zeros(k)  # signed distance = normals @ x + offsets
         self.scales = np.ones(k)  # continuous: coded label = scale * distance
         self.alpha = np.ones(k)
@@ -145,7 +160,7 @@ class InterFaceGAN(LatentEditor):
             tr_idx = (tr_idx[None] + n * np.arange(draws)[:, None]).reshape(-1)
         zn, yn = zt.double().numpy(), self.coding.code(yt).double().numpy()
         self.z_mean = zn.mean(0)
-        self.z_std = np.maximum(zn.std(0), 1e-6)
+        self.z_std = np.ones(self.latent_dim)  # the paper's space: the generator's own units
         x = (zn - self.z_mean) / self.z_std
         cov = np.cov(x, rowvar=False) + 1e-6 * np.eye(self.latent_dim)
         self.z_chol = np.linalg.cholesky(cov)
@@ -221,7 +236,8 @@ class InterFaceGAN(LatentEditor):
         return coded / self.scales[j]
 
     def _edit(self, x: np.ndarray, values: Mapping[str, float]) -> np.ndarray:
-        """Standardized latents ``(n, d)`` with the requested distances set."""
+        """Centred latents ``(n, d)`` with the requested distances set: each requested attribute
+        moves along its (conditional) direction until its own distance is at its target."""
         x = x.copy()
         fitted = np.abs(self.normals).sum(1) > 0  # False: a single-class attribute, no boundary
         for name, v in values.items():
