@@ -1,8 +1,10 @@
-"""NICE (Dinh et al., 2014): additive coupling layers with alternating even/odd masks.
+"""Coupling flows: NICE (Dinh et al., 2014), the paper's, and affine (RealNVP) couplings.
 
 Convention: ``forward`` maps a backbone latent ``z`` to the PluGeN space ``(c, s)`` and returns
 the log-determinant of that map's Jacobian; ``inverse`` maps back. Additive couplings are
-volume preserving, so the log-determinant is zero unless the optional diagonal scaling is used.
+volume preserving, so NICE's log-determinant is zero unless the optional diagonal scaling is
+used; affine couplings scale the updated half by ``exp(h)``, ``h`` bounded by a tanh, so the
+flow can concentrate the label coordinates (spread sigma) where the latent is wide.
 """
 
 from __future__ import annotations
@@ -62,10 +64,47 @@ class AdditiveCoupling(nn.Module):
         return self._merge(cond, upd - self.shift(cond))
 
 
-class NICE(nn.Module):
-    """Stack of ``n_couplings`` additive couplings (alternating masks), optional diagonal scaling.
+class AffineCoupling(AdditiveCoupling):
+    """y_b = x_b * exp(h(x_a)) + t(x_a), y_a = x_a (RealNVP), with h = bound * tanh(raw / bound)
+    so a scale never explodes; log|det| = sum h. Starts as the identity (last layer zero)."""
 
-    dim: width of the latent; forward ``(n, dim) -> ((n, dim), (n,))`` log|det J|.
+    bound = 2.0
+
+    def __init__(self, dim: int, hidden: int, n_layers: int, parity: int) -> None:
+        super().__init__(dim, hidden, n_layers, parity)
+        n_upd = self.shift[-1].out_features
+        self.shift = coupling_mlp(self.shift[0].in_features, 2 * n_upd, hidden, n_layers)
+        nn.init.zeros_(self.shift[-1].weight)
+        nn.init.zeros_(self.shift[-1].bias)
+
+    def _scale_shift(self, cond: Tensor) -> tuple[Tensor, Tensor]:
+        raw, shift = self.shift(cond).chunk(2, dim=1)
+        return self.bound * torch.tanh(raw / self.bound), shift
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.forward_logdet(x)[0]
+
+    def forward_logdet(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """``(y, log|det dy/dx|)`` for ``x: (n, dim)``."""
+        cond, upd = self._split(x)
+        h, shift = self._scale_shift(cond)
+        return self._merge(cond, upd * torch.exp(h) + shift), h.sum(1)
+
+    def inverse(self, y: Tensor) -> Tensor:
+        cond, upd = self._split(y)
+        h, shift = self._scale_shift(cond)
+        return self._merge(cond, (upd - shift) * torch.exp(-h))
+
+
+COUPLINGS = {"nice": AdditiveCoupling, "affine": AffineCoupling}
+
+
+class NICE(nn.Module):
+    """Stack of ``n_couplings`` couplings (alternating masks), optional diagonal scaling.
+
+    dim: width of the latent; coupling: ``"nice"`` (additive, the paper's) or ``"affine"``;
+    forward ``(n, dim) -> ((n, dim), (n,))`` log|det J|. Raises ValueError for an unknown
+    coupling or fewer than one coupling.
     """
 
     def __init__(
@@ -75,13 +114,17 @@ class NICE(nn.Module):
         n_layers: int = 4,
         hidden: int = 256,
         scaling: bool = False,
+        coupling: str = "nice",
     ) -> None:
         super().__init__()
         if n_couplings < 1:
             raise ValueError(f"n_couplings must be >= 1, got {n_couplings}")
+        if coupling not in COUPLINGS:
+            raise ValueError(f"coupling must be one of {sorted(COUPLINGS)}, got {coupling!r}")
         self.dim = dim
+        layer = COUPLINGS[coupling]
         self.couplings = nn.ModuleList(
-            AdditiveCoupling(dim, hidden, n_layers, parity=i) for i in range(n_couplings)
+            layer(dim, hidden, n_layers, parity=i) for i in range(n_couplings)
         )
         self.log_scale = nn.Parameter(torch.zeros(dim)) if scaling else None
 
@@ -92,9 +135,13 @@ class NICE(nn.Module):
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """Map ``x: (n, dim)`` to ``(y, log|det dy/dx|)`` with shapes (n, dim) and (n,)."""
         self._check(x)
-        for layer in self.couplings:
-            x = layer(x)
         logdet = x.new_zeros(x.shape[0])
+        for layer in self.couplings:
+            if isinstance(layer, AffineCoupling):
+                x, ld = layer.forward_logdet(x)
+                logdet = logdet + ld
+            else:
+                x = layer(x)
         if self.log_scale is not None:
             x = x * torch.exp(self.log_scale)
             logdet = logdet + self.log_scale.sum()

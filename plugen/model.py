@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +46,14 @@ class PluGeNConfig:
     class_balanced: bool = False
     scaling: bool = False
     standardize_latents: bool = True
+    coupling: str = "nice"
+
+
+def flow_settings(section: Mapping[str, object]) -> dict[str, object]:
+    """The :class:`PluGeNConfig` settings (flow size, coupling, label prior) of a config file's
+    ``flow`` section, as keyword arguments of :class:`PluGeN`; other keys are left out."""
+    names = {f.name for f in fields(PluGeNConfig)} - {"latent_dim", "attributes", "kinds"}
+    return {k: v for k, v in section.items() if k in names}
 
 
 @dataclass
@@ -108,6 +116,7 @@ class PluGeN:
         class_balanced: bool = False,
         scaling: bool = False,
         standardize_latents: bool = True,
+        coupling: str = "nice",
         device: str | torch.device = "cpu",
     ) -> None:
         attributes = list(attributes)
@@ -140,9 +149,10 @@ class PluGeN:
             class_balanced=class_balanced,
             scaling=scaling,
             standardize_latents=standardize_latents,
+            coupling=coupling,
         )
         self.device = torch.device(device)
-        self.flow = NICE(latent_dim, n_couplings, n_layers, hidden, scaling).to(self.device)
+        self.flow = self._new_flow().to(self.device)
         self.stats = _Stats(
             z_mean=[0.0] * latent_dim,
             z_std=[1.0] * latent_dim,
@@ -153,6 +163,10 @@ class PluGeN:
         self.sigma_now = float(sigma)
         self.history: list[dict[str, float]] = []
         self.fitted = False
+
+    def _new_flow(self) -> NICE:
+        c = self.config
+        return NICE(c.latent_dim, c.n_couplings, c.n_layers, c.hidden, c.scaling, c.coupling)
 
     # ------------------------------------------------------------------ properties
     @property
@@ -318,13 +332,7 @@ class PluGeN:
             empty = [a for a, ok in zip(self.attributes, known.any(0).tolist()) if not ok]
             raise ValueError(f"labels: attribute(s) {empty} have no known value")
         torch.manual_seed(seed)
-        self.flow = NICE(
-            self.latent_dim,
-            self.config.n_couplings,
-            self.config.n_layers,
-            self.config.hidden,
-            self.config.scaling,
-        )
+        self.flow = self._new_flow()
         self._fit_stats(zt, yt, st)
         data = (self._standardize(zt), self._code_labels(yt))
         if st is not None:

@@ -4,15 +4,29 @@ import torch
 from plugen.flows import NICE
 
 
+def _perturbed(flow, std):
+    """Random weights everywhere (an affine coupling starts as the identity)."""
+    with torch.no_grad():
+        for p in flow.parameters():
+            p.normal_(0, std)
+    return flow
+
+
 @pytest.mark.parametrize("dim", [2, 3, 7, 16, 65])
 @pytest.mark.parametrize("scaling", [False, True])
-def test_inverse_round_trip(dim, scaling):
+@pytest.mark.parametrize("coupling", ["nice", "affine"])
+def test_inverse_round_trip(dim, scaling, coupling):
     torch.manual_seed(dim)
-    flow = NICE(dim, n_couplings=4, n_layers=3, hidden=32, scaling=scaling)
-    if scaling:
+    flow = NICE(dim, n_couplings=4, n_layers=3, hidden=32, scaling=scaling, coupling=coupling)
+    # random affine scales compound to e^(2 * 4) either way: float64 keeps round-off out
+    dtype = torch.float64 if coupling == "affine" else torch.float32
+    flow = flow.to(dtype)
+    if coupling == "affine":
+        _perturbed(flow, 0.3)
+    elif scaling:
         with torch.no_grad():
             flow.log_scale.normal_(0, 0.3)
-    x = torch.randn(128, dim) * 3
+    x = torch.randn(128, dim, dtype=dtype) * 3
     y, _ = flow(x)
     assert not torch.allclose(y, x)
     assert (flow.inverse(y) - x).abs().max() < 1e-5
@@ -21,10 +35,14 @@ def test_inverse_round_trip(dim, scaling):
 
 @pytest.mark.parametrize("dim", [2, 3, 5])
 @pytest.mark.parametrize("scaling", [False, True])
-def test_log_abs_det_matches_autograd_jacobian(dim, scaling):
+@pytest.mark.parametrize("coupling", ["nice", "affine"])
+def test_log_abs_det_matches_autograd_jacobian(dim, scaling, coupling):
     torch.manual_seed(0)
-    flow = NICE(dim, n_couplings=3, n_layers=2, hidden=16, scaling=scaling).double()
-    if scaling:
+    flow = NICE(dim, n_couplings=3, n_layers=2, hidden=16, scaling=scaling, coupling=coupling)
+    flow = flow.double()
+    if coupling == "affine":
+        _perturbed(flow, 0.5)
+    elif scaling:
         with torch.no_grad():
             flow.log_scale.normal_(0, 0.5)
     for _ in range(3):
@@ -51,3 +69,12 @@ def test_wrong_width_is_a_clear_error():
     flow = NICE(4)
     with pytest.raises(ValueError, match=r"\(n, 4\)"):
         flow(torch.zeros(2, 5))
+
+
+def test_affine_couplings_start_as_the_identity_and_unknown_couplings_are_refused():
+    flow = NICE(5, n_couplings=2, coupling="affine")
+    x = torch.randn(3, 5)
+    y, logdet = flow(x)
+    assert torch.equal(y, x) and torch.equal(logdet, torch.zeros(3))
+    with pytest.raises(ValueError, match="coupling must be one of"):
+        NICE(5, coupling="spline")

@@ -11,6 +11,7 @@ import pandas as pd
 
 from plugen import PluGeN, io
 from plugen.labelling import training_labels
+from plugen.model import flow_settings
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
@@ -27,18 +28,7 @@ else:
 source = "posterior samples" if z_std is not None else "latents"
 unknown = 100 * np.isnan(y).mean()
 log.info("training on %d %s, %.1f%% of labels unknown", keep.sum(), source, unknown)
-model = PluGeN(
-    z.shape[1],
-    list(kinds),
-    kinds,
-    n_couplings=c["n_couplings"],
-    n_layers=c["n_layers"],
-    hidden=c["hidden"],
-    sigma=c["sigma"],
-    sigma_decay=c["sigma_decay"],
-    class_balanced=c["class_balanced"],
-    device=device,
-)
+model = PluGeN(z.shape[1], list(kinds), kinds, device=device, **flow_settings(c))
 model.check_latents(z, sm.input.latents)  # a width mismatch names the file
 model.fit(
     z[keep],
