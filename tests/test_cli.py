@@ -227,3 +227,20 @@ def test_bad_input_from_the_shell_is_one_line_without_traceback(work, trained):
     assert run.stderr.strip() == (
         "plugen generate: --set smile=1: unknown attribute 'smile'; the plugin has a, b, h"
     )
+
+
+def test_train_on_posterior_samples_from_a_spread_file(work, tmp_path):
+    z, _ = read_latents(work / "z.parquet")
+    np.save(tmp_path / "std.npy", np.full(z.shape, 0.1, np.float32))
+    out = tmp_path / "plugin.pt"
+    code = main(
+        ["train", "--latents", str(work / "z.parquet"), "--labels", str(work / "labels.csv"),
+         "--latents-std", str(tmp_path / "std.npy"), "--out", str(out), "--epochs", "2"]
+    )  # fmt: skip
+    assert code == 0 and out.exists()
+    np.save(tmp_path / "bad.npy", np.full((3, DIM), 0.1, np.float32))
+    code = main(
+        ["train", "--latents", str(work / "z.parquet"), "--labels", str(work / "labels.csv"),
+         "--latents-std", str(tmp_path / "bad.npy"), "--out", str(out), "--epochs", "2"]
+    )  # fmt: skip
+    assert code == 2

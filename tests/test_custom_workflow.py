@@ -69,11 +69,13 @@ def truth(u: np.ndarray) -> pd.DataFrame:
 
 
 def fabricate(folder, n: int = 3000, seed: int = 0) -> dict:
-    """Write latents.npy, labels.csv (30% empty cells, smile as -1/1), decoder.pt, judge.pt."""
+    """Write latents.npy, latents_std.npy (an encoder's small posterior spread), labels.csv (30%
+    empty cells, smile as -1/1), decoder.pt, judge.pt."""
     rng = np.random.default_rng(seed)
     u = rng.normal(size=(n, D)).astype(np.float32)
     q = orthogonal(D, seed)
     np.save(folder / "latents.npy", factors_to_latents(u, q))
+    np.save(folder / "latents_std.npy", np.full((n, D), 0.05, np.float32))
     labels = truth(u).astype(float)
     labels["smile"] = 2 * labels["smile"] - 1
     labels = labels.mask(rng.random(labels.shape) < 0.3)
@@ -83,6 +85,7 @@ def fabricate(folder, n: int = 3000, seed: int = 0) -> dict:
     torch.jit.script(SmileDecision()).save(str(folder / "decision.pt"))
     return {
         "latents": str(folder / "latents.npy"),
+        "latents_std": str(folder / "latents_std.npy"),
         "labels": str(folder / "labels.csv"),
         "decoder": str(folder / "decoder.pt"),
         "classifier": str(folder / "judge.pt"),
@@ -161,8 +164,11 @@ def test_custom_counterfactuals_of_a_smile_decision_change_smile(custom_run):
 @pytest.mark.slow
 def test_custom_outputs_pass_the_schema_checks(custom_run):
     res = custom_run / "results" / "custom"
-    lat, z = io.read_table(res / "latents.parquet", io.LATENTS)
+    lat, z, z_std = io.read_latents(res / "latents.parquet")
     assert z.shape == (3000, D) and set(lat["split"]) == {"train", "val", "test"}
+    assert z_std.shape == z.shape and (z_std == 0.05).all()  # the user's posterior spread
+    log = (custom_run / "logs" / "custom" / "train_flow.log").read_text()
+    assert "posterior samples" in log
     assert set(lat["smile"].dropna()) == {0.0, 1.0}  # -1/1 in the csv
     assert 0.25 < lat["age"].isna().mean() < 0.35
     for task in ("generation", "manipulation", "flip", "gradual"):

@@ -305,3 +305,26 @@ def test_more_attributes_than_latent_width_names_both_files(tmp_path):
         "PluGeN needs fewer attributes than the latent width: drop label columns or use "
         "wider latents"
     )
+
+
+def test_a_posterior_spread_file_is_read_beside_the_latents_and_checked(tmp_path):
+    z = np.random.default_rng(0).normal(size=(20, 4)).astype(np.float32)
+    np.save(tmp_path / "z.npy", z)
+    np.save(tmp_path / "std.npy", np.full((20, 4), 0.3, np.float32))
+    pd.DataFrame({"a": np.arange(20) % 2}).to_csv(tmp_path / "y.csv", index=False)
+    data = load_user_data(tmp_path / "z.npy", tmp_path / "y.csv", latents_std=tmp_path / "std.npy")
+    assert data.z_std.shape == (20, 4) and (data.z_std == np.float32(0.3)).all()
+    assert load_user_data(tmp_path / "z.npy", tmp_path / "y.csv").z_std is None
+    np.save(tmp_path / "short.npy", np.ones((19, 4), np.float32))
+    np.save(tmp_path / "neg.npy", -np.ones((20, 4), np.float32))
+    np.save(tmp_path / "wplus.npy", np.ones((20, 2, 4), np.float32))
+    for name, message in [
+        ("short.npy", r"shape \(19, 4\), the latents in .*z.npy have \(20, 4\)"),
+        ("neg.npy", "must be >= 0"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            load_user_data(tmp_path / "z.npy", tmp_path / "y.csv", latents_std=tmp_path / name)
+    with pytest.raises(ValueError, match="W\\+ latents are samples already"):
+        load_user_data(
+            tmp_path / "wplus.npy", tmp_path / "y.csv", latents_std=tmp_path / "std.npy"
+        )

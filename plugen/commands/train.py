@@ -31,6 +31,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--latents", required=True, metavar="Z", help=".npy, .pt or .parquet")
     p.add_argument("--labels", required=True, metavar="Y.csv")
+    p.add_argument(
+        "--latents-std",
+        metavar="STD",
+        help="your encoder's posterior standard deviations, same shape and order as the latents: "
+        "the flow then trains on fresh posterior samples (validation on the means)",
+    )
     p.add_argument("--out", required=True, metavar="PLUGIN.pt", help="checkpoint to write")
     p.add_argument(
         "--kinds",
@@ -85,7 +91,12 @@ def run(args: argparse.Namespace) -> int:
     from plugen.model import PluGeN
 
     data = load_user_data(
-        args.latents, args.labels, common.parse_kinds(args.kinds), args.w_plus, args.seed
+        args.latents,
+        args.labels,
+        common.parse_kinds(args.kinds),
+        args.w_plus,
+        args.seed,
+        args.latents_std,
     )
     if data.layers:
         policy = "layer 0 kept" if args.w_plus == "first" else "mean over the layers"
@@ -106,7 +117,8 @@ def run(args: argparse.Namespace) -> int:
     kinds_text = ", ".join(f"{a} ({k})" for a, k in data.kinds.items())
     print(
         f"{len(data.z)} latents of width {data.z.shape[1]}"
-        f"{f' (W+ with {data.layers} layers, {args.w_plus})' if data.layers else ''}; "
+        f"{f' (W+ with {data.layers} layers, {args.w_plus})' if data.layers else ''}"
+        f"{' with a posterior spread (training on samples)' if data.z_std is not None else ''}; "
         f"attributes {kinds_text}; flow {size['n_couplings']} couplings x {size['n_layers']} "
         f"layers, hidden {size['hidden']}; device {dev}"
     )
@@ -117,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
     hist = model.fit(
         data.z[fit_rows],
         data.frame.loc[fit_rows, data.attributes],
+        z_std=None if data.z_std is None else data.z_std[fit_rows],
         epochs=args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,

@@ -474,13 +474,15 @@ class UserData:
 
     frame: ``id``, ``split`` and one float32 column per attribute (binary ones 0/1, NaN =
     unknown), one row per latent; z: ``(n, d)`` float32 (W+ latents reduced); layers: L of
-    W+ input, else None; kinds: attribute -> "binary" | "continuous", in column order.
+    W+ input, else None; kinds: attribute -> "binary" | "continuous", in column order; z_std:
+    the encoder's posterior standard deviations ``(n, d)``, when given.
     """
 
     frame: pd.DataFrame
     z: np.ndarray
     layers: int | None
     kinds: dict[str, str]
+    z_std: np.ndarray | None = None
 
     @property
     def attributes(self) -> list[str]:
@@ -493,13 +495,16 @@ def load_user_data(
     kinds: Mapping[str, str] | None = None,
     w_plus: str = "first",
     seed: int = 0,
+    latents_std: str | Path | None = None,
 ) -> UserData:
     """Read ``latents`` and ``labels`` (see :func:`read_latents`, :func:`read_labels`), reduce
     W+ latents with ``w_plus``, infer kinds (``kinds`` overrides), code binary labels 0/1
-    and keep or assign splits (seeded by ``seed``). Raises the readers' errors, and
+    and keep or assign splits (seeded by ``seed``); ``latents_std``: a file of the posterior's
+    standard deviations (:func:`read_spread`). Raises the readers' errors, and
     ``ValueError`` naming both files when there are not fewer attributes than the latent
     width d (the flow needs style dimensions)."""
     z, ids = read_latents(latents)
+    z_std = None if latents_std is None else read_spread(latents_std, z, ids, latents)
     layers = int(z.shape[1]) if z.ndim == 3 else None
     z = reduce_w_plus(z, w_plus)
     frame = read_labels(labels, len(z), ids)
@@ -515,4 +520,31 @@ def load_user_data(
     split = assign_splits(len(z), seed, given=frame["split"] if "split" in frame else None)
     frame = frame.drop(columns="split", errors="ignore")
     frame.insert(1, "split", split)
-    return UserData(frame=frame, z=z, layers=layers, kinds=found)
+    return UserData(frame=frame, z=z, layers=layers, kinds=found, z_std=z_std)
+
+
+def read_spread(
+    path: str | Path, z: np.ndarray, ids: list[str] | None, latents: str | Path
+) -> np.ndarray:
+    """The posterior standard deviations in ``path`` (read like latents), checked against the
+    latents ``z`` read from ``latents`` with their ``ids``: float32 ``(n, d)``.
+
+    Raises ValueError naming the file for another shape (W+ latents have no posterior: they
+    are samples), other ids or a different order, a negative value.
+    """
+    if z.ndim != 2:
+        raise ValueError(
+            f"{path}: a posterior spread needs (n, d) latents; {latents} has shape "
+            f"{tuple(z.shape)} (W+ latents are samples already: drop latents_std)"
+        )
+    z_std, std_ids = read_latents(path)
+    if z_std.shape != z.shape:
+        raise ValueError(
+            f"{path}: posterior spread has shape {tuple(z_std.shape)}, the latents in {latents} "
+            f"have {tuple(z.shape)}; one row per latent, same width"
+        )
+    if std_ids is not None and ids is not None and list(std_ids) != list(ids):
+        raise ValueError(f"{path}: ids differ from those of {latents} (same rows, same order)")
+    if (z_std < 0).any():
+        raise ValueError(f"{path}: posterior standard deviations must be >= 0")
+    return z_std

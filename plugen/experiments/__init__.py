@@ -442,6 +442,11 @@ class Experiment:
         """For ``latents == "user"``: (frame with id, split and attribute columns, z (n, d))."""
         raise NotImplementedError(f"experiment {self.name!r} does not read user latents")
 
+    def load_spread(self, config: Config) -> Any:
+        """For ``latents == "user"``: the posterior standard deviations ``(n, d)`` of the
+        latents, or None when the user gives none (GAN latents are samples already)."""
+        return None
+
 
 _REGISTRY: dict[str, Experiment] = {}
 _MODULES = ("shapes_vae", "shapes_gan", "molecules", "custom", "stylegan_ffhq", "celeba_vae")

@@ -19,19 +19,22 @@ from plugen.experiments.user import UserFilesExperiment, file_stamp
 
 
 @lru_cache(maxsize=4)
-def _user_data(latents: str, labels: str, kinds: tuple, w_plus: str, seed: int, stamp: tuple):
+def _user_data(
+    latents: str, labels: str, std: str | None, kinds: tuple, w_plus: str, seed: int, stamp: tuple
+):
     from plugen.data.user import load_user_data
 
-    return load_user_data(latents, labels, dict(kinds) or None, w_plus, seed)
+    return load_user_data(latents, labels, dict(kinds) or None, w_plus, seed, std)
 
 
 def user_data(config: Config) -> Any:
     """The user's latents and labels (:class:`plugen.data.user.UserData`), read once per
     process and file version."""
     c = config["custom"]
-    paths = (c["latents"], c["labels"])
+    paths = (c["latents"], c["labels"], c["latents_std"])
     kinds = tuple(sorted(c["kinds"].items()))
-    return _user_data(*paths, kinds, c["w_plus"], config["seed"], file_stamp(paths))
+    stamp = file_stamp([p for p in paths if p])
+    return _user_data(*paths, kinds, c["w_plus"], config["seed"], stamp)
 
 
 class Custom(UserFilesExperiment):
@@ -69,22 +72,27 @@ class Custom(UserFilesExperiment):
         return tuple(t for t, ok in wanted.items() if ok and t in config["custom"]["tasks"]["run"])
 
     def latent_settings(self, config: Config) -> dict[str, Any]:
-        keys = ("latents", "labels", "kinds", "w_plus")
+        keys = ("latents", "labels", "latents_std", "kinds", "w_plus")
         return {"seed": config["seed"], "custom": {k: config["custom"][k] for k in keys}}
 
     def input_files(self, config: Config) -> list[str]:
-        return [config["custom"]["latents"], config["custom"]["labels"]]
+        c = config["custom"]
+        return [c[k] for k in ("latents", "labels", "latents_std") if c[k]]
 
     def load_latents(self, config: Config) -> tuple[Any, Any]:
         data = user_data(config)
         return data.frame, data.z
+
+    def load_spread(self, config: Config) -> Any:
+        return user_data(config).z_std
 
     def check(self, config: Config) -> list[str]:
         c = config["custom"]
         missing = [k for k in ("latents", "labels") if not c[k]]
         if missing:
             return [f"custom.{k}: required when 'custom' is in experiments" for k in missing]
-        absent = [k for k in ("latents", "labels") if not Path(c[k]).is_file()]
+        given = [k for k in ("latents", "labels", "latents_std") if c[k]]
+        absent = [k for k in given if not Path(c[k]).is_file()]
         if absent:  # relative paths are read from the working directory: say which one
             return [
                 f"custom.{k}: {c[k]}: no such {k} file ({Path(c[k]).absolute()})" for k in absent
