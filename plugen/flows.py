@@ -30,18 +30,27 @@ class AdditiveCoupling(nn.Module):
     """y_b = x_b + m(x_a), y_a = x_a, where (a, b) = (even, odd) indices or the reverse.
 
     parity 0: the even coordinates condition the odd ones; parity 1: the other way round.
+    context: width of an optional conditioning vector fed to m beside x_a (a conditional flow).
     The halves are strided views (``x[:, 0::2]``), not index gathers: the same outputs with fewer
     copies (gradients round differently, so training is not bit-identical to the gather version).
     """
 
-    def __init__(self, dim: int, hidden: int, n_layers: int, parity: int) -> None:
+    def __init__(
+        self, dim: int, hidden: int, n_layers: int, parity: int, context: int = 0
+    ) -> None:
         super().__init__()
         if dim < 2:
             raise ValueError(f"a coupling layer needs at least 2 dimensions, got {dim}")
         self.parity = parity % 2
         n_even = (dim + 1) // 2
         n_cond, n_upd = (n_even, dim - n_even) if self.parity == 0 else (dim - n_even, n_even)
-        self.shift = coupling_mlp(n_cond, n_upd, hidden, n_layers)
+        self.n_upd = n_upd
+        self.shift = coupling_mlp(n_cond + context, self.width * n_upd, hidden, n_layers)
+
+    width = 1  # outputs of the coupling net per updated coordinate
+
+    def _net(self, cond: Tensor, context: Tensor | None) -> Tensor:
+        return self.shift(cond if context is None else torch.cat([cond, context], 1))
 
     def _split(self, x: Tensor) -> tuple[Tensor, Tensor]:
         """(conditioning half, updated half) of ``x: (n, dim)``."""
@@ -55,13 +64,17 @@ class AdditiveCoupling(nn.Module):
         pairs = torch.stack((even[:, :n_odd], odd), dim=2).flatten(1)
         return pairs if even.shape[1] == n_odd else torch.cat((pairs, even[:, n_odd:]), dim=1)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward_logdet(self, x: Tensor, context: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """``(y, log|det dy/dx|)`` for ``x: (n, dim)`` (additive: volume preserving)."""
         cond, upd = self._split(x)
-        return self._merge(cond, upd + self.shift(cond))
+        return self._merge(cond, upd + self._net(cond, context)), x.new_zeros(len(x))
 
-    def inverse(self, y: Tensor) -> Tensor:
+    def forward(self, x: Tensor, context: Tensor | None = None) -> Tensor:
+        return self.forward_logdet(x, context)[0]
+
+    def inverse(self, y: Tensor, context: Tensor | None = None) -> Tensor:
         cond, upd = self._split(y)
-        return self._merge(cond, upd - self.shift(cond))
+        return self._merge(cond, upd - self._net(cond, context))
 
 
 class AffineCoupling(AdditiveCoupling):
@@ -69,30 +82,28 @@ class AffineCoupling(AdditiveCoupling):
     so a scale never explodes; log|det| = sum h. Starts as the identity (last layer zero)."""
 
     bound = 2.0
+    width = 2
 
-    def __init__(self, dim: int, hidden: int, n_layers: int, parity: int) -> None:
-        super().__init__(dim, hidden, n_layers, parity)
-        n_upd = self.shift[-1].out_features
-        self.shift = coupling_mlp(self.shift[0].in_features, 2 * n_upd, hidden, n_layers)
+    def __init__(
+        self, dim: int, hidden: int, n_layers: int, parity: int, context: int = 0
+    ) -> None:
+        super().__init__(dim, hidden, n_layers, parity, context)
         nn.init.zeros_(self.shift[-1].weight)
         nn.init.zeros_(self.shift[-1].bias)
 
-    def _scale_shift(self, cond: Tensor) -> tuple[Tensor, Tensor]:
-        raw, shift = self.shift(cond).chunk(2, dim=1)
+    def _scale_shift(self, cond: Tensor, context: Tensor | None) -> tuple[Tensor, Tensor]:
+        raw, shift = self._net(cond, context).chunk(2, dim=1)
         return self.bound * torch.tanh(raw / self.bound), shift
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.forward_logdet(x)[0]
-
-    def forward_logdet(self, x: Tensor) -> tuple[Tensor, Tensor]:
+    def forward_logdet(self, x: Tensor, context: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """``(y, log|det dy/dx|)`` for ``x: (n, dim)``."""
         cond, upd = self._split(x)
-        h, shift = self._scale_shift(cond)
+        h, shift = self._scale_shift(cond, context)
         return self._merge(cond, upd * torch.exp(h) + shift), h.sum(1)
 
-    def inverse(self, y: Tensor) -> Tensor:
+    def inverse(self, y: Tensor, context: Tensor | None = None) -> Tensor:
         cond, upd = self._split(y)
-        h, shift = self._scale_shift(cond)
+        h, shift = self._scale_shift(cond, context)
         return self._merge(cond, (upd - shift) * torch.exp(-h))
 
 
@@ -103,6 +114,8 @@ class NICE(nn.Module):
     """Stack of ``n_couplings`` couplings (alternating masks), optional diagonal scaling.
 
     dim: width of the latent; coupling: ``"nice"`` (additive, the paper's) or ``"affine"``;
+    context: width of a conditioning vector every coupling net also reads (0: none; a
+    conditional flow of the same family, the rival that tells what PluGeN's prior buys);
     forward ``(n, dim) -> ((n, dim), (n,))`` log|det J|. Raises ValueError for an unknown
     coupling or fewer than one coupling.
     """
@@ -115,6 +128,7 @@ class NICE(nn.Module):
         hidden: int = 256,
         scaling: bool = False,
         coupling: str = "nice",
+        context: int = 0,
     ) -> None:
         super().__init__()
         if n_couplings < 1:
@@ -124,7 +138,7 @@ class NICE(nn.Module):
         self.dim = dim
         layer = COUPLINGS[coupling]
         self.couplings = nn.ModuleList(
-            layer(dim, hidden, n_layers, parity=i) for i in range(n_couplings)
+            layer(dim, hidden, n_layers, parity=i, context=context) for i in range(n_couplings)
         )
         self.log_scale = nn.Parameter(torch.zeros(dim)) if scaling else None
 
@@ -132,30 +146,28 @@ class NICE(nn.Module):
         if x.ndim != 2 or x.shape[1] != self.dim:
             raise ValueError(f"NICE expects inputs of shape (n, {self.dim}), got {tuple(x.shape)}")
 
-    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """Map ``x: (n, dim)`` to ``(y, log|det dy/dx|)`` with shapes (n, dim) and (n,)."""
+    def forward(self, x: Tensor, context: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Map ``x: (n, dim)`` (given ``context: (n, c)`` when conditional) to
+        ``(y, log|det dy/dx|)`` with shapes (n, dim) and (n,)."""
         self._check(x)
         logdet = x.new_zeros(x.shape[0])
         for layer in self.couplings:
-            if isinstance(layer, AffineCoupling):
-                x, ld = layer.forward_logdet(x)
-                logdet = logdet + ld
-            else:
-                x = layer(x)
+            x, ld = layer.forward_logdet(x, context)
+            logdet = logdet + ld
         if self.log_scale is not None:
             x = x * torch.exp(self.log_scale)
             logdet = logdet + self.log_scale.sum()
         return x, logdet
 
-    def inverse(self, y: Tensor) -> Tensor:
+    def inverse(self, y: Tensor, context: Tensor | None = None) -> Tensor:
         """Exact inverse of :meth:`forward`: ``(n, dim) -> (n, dim)``."""
         self._check(y)
         if self.log_scale is not None:
             y = y * torch.exp(-self.log_scale)
         for layer in reversed(self.couplings):
-            y = layer.inverse(y)
+            y = layer.inverse(y, context)
         return y
 
-    def log_abs_det(self, x: Tensor) -> Tensor:
+    def log_abs_det(self, x: Tensor, context: Tensor | None = None) -> Tensor:
         """log|det J| of :meth:`forward` at ``x``: shape (n,)."""
-        return self.forward(x)[1]
+        return self.forward(x, context)[1]

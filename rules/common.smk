@@ -203,7 +203,7 @@ def rival_lib(wc):
     if wc.method in IMAGE_RIVALS:
         trained = ("baselines/image.py", "nn.py", "train.py")
     elif wc.method != "interfacegan":
-        trained = ("baselines/cflow.py", "train.py", "posterior.py")
+        trained = ("baselines/cflow.py", "flows.py", "train.py", "posterior.py")
     else:
         trained = ("posterior.py",)
     return lib(

@@ -1,7 +1,8 @@
 """The methods PluGeN is compared with, behind one interface (:mod:`plugen.baselines.base`).
 
 Latent editors (same calls as :class:`plugen.PluGeN`, on a frozen backbone's latents):
-``interfacegan`` (linear boundaries), ``cflow`` (conditional spline flow), ``cnf``
+``interfacegan`` (linear boundaries), ``cflow`` (conditional spline flow), ``cnice``
+(conditional flow of PluGeN's own couplings and size), ``cnf``
 (StyleFlow-style conditional CNF). Image editors (own encoder/decoder): ``msp`` (manipulation
 only), ``cvae`` (generation only). scikit-learn (InterFaceGAN) and zuko (the flows) are
 imported when a model needs them.
@@ -14,7 +15,7 @@ from pathlib import Path
 import torch
 
 from plugen.baselines.base import ImageEditor, LabelCoding, LatentEditor
-from plugen.baselines.cflow import CFlow
+from plugen.baselines.cflow import CNICE, CFlow
 from plugen.baselines.cnf import CNF
 from plugen.baselines.cvae import CVAE
 from plugen.baselines.interfacegan import InterFaceGAN
@@ -23,6 +24,7 @@ from plugen.baselines.msp import MSP
 BASELINES: dict[str, type[LatentEditor] | type[ImageEditor]] = {
     "interfacegan": InterFaceGAN,
     "cflow": CFlow,
+    "cnice": CNICE,
     "cnf": CNF,
     "msp": MSP,
     "cvae": CVAE,
@@ -32,6 +34,7 @@ __all__ = [
     "BASELINES",
     "CFlow",
     "CNF",
+    "CNICE",
     "CVAE",
     "ImageEditor",
     "InterFaceGAN",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import abc
 import logging
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -33,6 +34,7 @@ from plugen.baselines.base import (
     check_labels,
     check_latents,
 )
+from plugen.flows import NICE
 from plugen.train import History as TrainHistory
 from plugen.train import TrainConfig, train
 
@@ -286,3 +288,72 @@ class CFlow(ConditionalFlowEditor):
             bins=kwargs["bins"],
             passes=kwargs["passes"],
         )
+
+
+class _Conditioned:
+    """p(z | context) of a :class:`ConditionalCouplings` flow in zuko's calling convention:
+    ``log_prob(z)``, ``transform(z)`` (to the base) and ``transform.inv(u)`` (back)."""
+
+    def __init__(self, flow: nn.Module, context: Tensor) -> None:
+        self.flow, self.context = flow, context
+        self.transform = self
+        self.inv = lambda u: flow.inverse(u, context)
+
+    def __call__(self, z: Tensor) -> Tensor:
+        return self.flow(z, self.context)[0]
+
+    def log_prob(self, z: Tensor) -> Tensor:
+        u, logdet = self.flow(z, self.context)
+        return -0.5 * (u.pow(2) + math.log(2 * math.pi)).sum(1) + logdet
+
+
+class ConditionalCouplings(nn.Module):
+    """A coupling flow of PluGeN's own family (:class:`plugen.flows.NICE`, additive or affine
+    couplings) whose coupling nets also read the label context, base N(0, I)."""
+
+    def __init__(self, features: int, context: int, **kwargs: object) -> None:
+        super().__init__()
+        self.couplings = NICE(features, context=context, **kwargs)
+
+    def forward(self, context: Tensor) -> _Conditioned:
+        return _Conditioned(self.couplings, context)
+
+
+class CNICE(ConditionalFlowEditor):
+    """cFlow built from PluGeN's own flow (same couplings, depth and width), conditioned on the
+    coded labels instead of mapping them to a prior: beside PluGeN, what the prior itself buys.
+
+    n_couplings, n_layers, hidden, coupling, scaling: as :class:`plugen.PluGeN`'s flow.
+    """
+
+    method = "cnice"
+    checkpoint_format = "plugen-baseline-cnice"
+    checkpoint_version = 1
+
+    def __init__(
+        self,
+        latent_dim: int,
+        attributes: Sequence[str],
+        kinds: Mapping[str, str] | None = None,
+        n_couplings: int = 6,
+        n_layers: int = 4,
+        hidden: int = 512,
+        coupling: str = "nice",
+        scaling: bool = False,
+        device: str | torch.device = "cpu",
+    ) -> None:
+        super().__init__(
+            latent_dim,
+            attributes,
+            kinds,
+            device,
+            n_couplings=int(n_couplings),
+            n_layers=int(n_layers),
+            hidden=int(hidden),
+            coupling=str(coupling),
+            scaling=bool(scaling),
+        )
+
+    @staticmethod
+    def build_flow(features: int, context: int, **kwargs: object) -> nn.Module:
+        return ConditionalCouplings(features, context, **kwargs)

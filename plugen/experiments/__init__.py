@@ -29,6 +29,7 @@ RESULTS = "results"
 RIVAL_OPERATIONS: dict[str, tuple[str, ...]] = {
     "interfacegan": ("generation", "manipulation"),
     "cflow": ("generation", "manipulation"),
+    "cnice": ("generation", "manipulation"),
     "cnf": ("generation", "manipulation"),
     "msp": ("manipulation",),
     "cvae": ("generation",),
