@@ -35,9 +35,7 @@ class AdditiveCoupling(nn.Module):
     copies (gradients round differently, so training is not bit-identical to the gather version).
     """
 
-    def __init__(
-        self, dim: int, hidden: int, n_layers: int, parity: int, context: int = 0
-    ) -> None:
+    def __init__(self, dim: int, hidden: int, n_layers: int, parity: int, context: int = 0) -> None:
         super().__init__()
         if dim < 2:
             raise ValueError(f"a coupling layer needs at least 2 dimensions, got {dim}")
@@ -84,9 +82,7 @@ class AffineCoupling(AdditiveCoupling):
     bound = 2.0
     width = 2
 
-    def __init__(
-        self, dim: int, hidden: int, n_layers: int, parity: int, context: int = 0
-    ) -> None:
+    def __init__(self, dim: int, hidden: int, n_layers: int, parity: int, context: int = 0) -> None:
         super().__init__(dim, hidden, n_layers, parity, context)
         nn.init.zeros_(self.shift[-1].weight)
         nn.init.zeros_(self.shift[-1].bias)

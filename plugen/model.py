@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -21,7 +22,8 @@ from plugen import posterior
 from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.flows import NICE
 from plugen.priors import KINDS, PluGeNPrior, sigma_schedule
-from plugen.train import History, TrainConfig, train
+from plugen.train import History, TrainConfig
+from plugen.train import train as run_training
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,7 @@ class PluGeNConfig:
     latent_dim: int
     attributes: list[str]
     kinds: dict[str, str]
-    n_couplings: int = 4
+    n_couplings: int = 6
     n_layers: int = 4
     hidden: int = 256
     sigma: float = 0.4
@@ -107,7 +109,7 @@ class PluGeN:
         latent_dim: int,
         attributes: Sequence[str],
         kinds: Mapping[str, str] | None = None,
-        n_couplings: int = 4,
+        n_couplings: int = 6,
         n_layers: int = 4,
         hidden: int = 256,
         sigma: float = 0.4,
@@ -296,18 +298,9 @@ class PluGeN:
         z: ArrayLike,
         y: ArrayLike,
         z_std: ArrayLike | None = None,
-        epochs: int = 50,
-        batch_size: int = 256,
-        lr: float = 1e-4,
-        seed: int = 0,
-        val_fraction: float = 0.1,
-        patience: int | None = 10,
-        lr_schedule: str = "plateau",
-        weight_decay: float = 0.0,
-        grad_clip: float | None = 1.0,
-        progress: bool = False,
+        train: TrainConfig | None = None,
         logger: logging.Logger | None = None,
-        checkpoint: str | Path | None = None,
+        **settings: Any,
     ) -> list[dict[str, float]]:
         """Maximum-likelihood training on latents ``z: (n, d)`` and labels ``y: (n, k)``.
 
@@ -321,9 +314,14 @@ class PluGeN:
         history; the epoch's seconds are logged). ``checkpoint``: resumable training-state file,
         written after every epoch and resumed from when it holds an earlier state of the same
         fit (see :func:`plugen.train.train`): the result is the same as without interruption.
-        Raises ValueError for latents or labels of the wrong shape, NaN/infinite latents, or an
-        attribute without any known label.
+        ``train``: the training settings (:class:`plugen.train.TrainConfig`, whose defaults are
+        the plugin's: at most 200 epochs, early stopping after 15 without a lower validation
+        loss; no progress bar unless asked); ``settings``: fields of it to override, e.g.
+        ``epochs=20, seed=1``. Raises ValueError for latents or labels of the wrong shape,
+        NaN/infinite latents, or an attribute without any known label; TypeError for a setting
+        that is not a :class:`~plugen.train.TrainConfig` field.
         """
+        cfg = replace(train if train is not None else TrainConfig(progress=False), **settings)
         zt = self.check_latents(z)
         st = posterior.check_spread(z_std, zt)
         yt = self._labels_matrix(y, len(zt))
@@ -331,7 +329,7 @@ class PluGeN:
         if not known.any(0).all():
             empty = [a for a, ok in zip(self.attributes, known.any(0).tolist()) if not ok]
             raise ValueError(f"labels: attribute(s) {empty} have no known value")
-        torch.manual_seed(seed)
+        torch.manual_seed(cfg.seed)
         self.flow = self._new_flow()
         self._fit_stats(zt, yt, st)
         data = (self._standardize(zt), self._code_labels(yt))
@@ -345,26 +343,13 @@ class PluGeN:
                 self.config.sigma, self.config.sigma_decay, epoch + 1, self.config.sigma_floor
             )
 
-        cfg = TrainConfig(
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            weight_decay=weight_decay,
-            grad_clip=grad_clip,
-            val_fraction=val_fraction,
-            patience=patience,
-            lr_schedule=lr_schedule,
-            seed=seed,
-            progress=progress,
-        )
-        hist = train(
+        hist = run_training(
             self.flow,
             loss,
             data,
             cfg,
             device=self.device,
             history=History("plugen", logger),
-            checkpoint=checkpoint,
             on_epoch_end=on_epoch_end,
         )
         self.sigma_now = float(hist.rows[-1]["sigma"])  # sigma of the last epoch trained

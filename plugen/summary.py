@@ -125,7 +125,7 @@ def compare_methods(
 def training_report(
     histories: Mapping[str, pd.DataFrame],
     caps: Mapping[str, int | None],
-    seconds: Mapping[str, float],
+    seconds: Mapping[str, float] | None = None,
     latency: Mapping[str, Mapping[int, float]] | None = None,
     trained_on: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
@@ -134,9 +134,9 @@ def training_report(
     "images"), ``epochs_run``, ``epoch_cap`` (``caps``; None: a closed-form fit),
     ``best_epoch`` (lowest ``val_loss``, else ``val_nll``, else the last epoch), ``best_val``
     (that validation loss, NaN without one), ``stopped`` ("early stop": fewer epochs than the
-    cap; "epoch cap"; "closed form") and ``train_seconds`` (``seconds``, the training rule's
-    wall time). ``latency``: method -> batch size -> edit milliseconds per image, one
-    ``edit_ms_b<batch>`` column per batch size (NaN for a method without a measurement)."""
+    cap; "epoch cap"; "closed form") and, when ``seconds`` is given, ``train_seconds`` (the
+    training rule's wall time). ``latency``: method -> batch size -> edit milliseconds per
+    image, one ``edit_ms_b<batch>`` column per batch size (NaN for a method without one)."""
     rows = []
     trained_on = trained_on or {}
     for method, hist in histories.items():
@@ -159,14 +159,33 @@ def training_report(
                 "best_epoch": best,
                 "best_val": best_val,
                 "stopped": stopped,
-                "train_seconds": float(seconds.get(method, np.nan)),
             }
         )
+        if seconds is not None:
+            rows[-1]["train_seconds"] = float(seconds.get(method, np.nan))
     frame = pd.DataFrame(rows)
     latency = latency or {}
     for b in sorted({b for per in latency.values() for b in per}):
         frame[f"edit_ms_b{b}"] = [float(latency.get(m, {}).get(b, np.nan)) for m in frame.method]
     return frame
+
+
+def model_settings(method: str, settings: Mapping[str, object]) -> str:
+    """One line of a method's model and sampling settings for the training table: PluGeN's flow
+    (coupling, couplings x layers x width, label sigma) and the generation temperature; a
+    rival's constructor settings."""
+    s = dict(settings)
+    if method == "plugen":
+        scaling = " + scaling" if s.get("scaling") else ""
+        text = (
+            f"{s['coupling']}{scaling} {s['n_couplings']} x {s['n_layers']} x {s['hidden']}, "
+            f"sigma {s['sigma']:g}"
+        )
+    else:
+        text = ", ".join(f"{k} {v}" for k, v in s.items() if k not in ("train", "temperature"))
+    if s.get("temperature") is not None:
+        text += f"; generation temperature {s['temperature']:g}"
+    return text
 
 
 def paper_beside(experiment: str, table: str, methods: Sequence[str]) -> pd.DataFrame | None:

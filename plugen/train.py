@@ -53,15 +53,17 @@ LossFn = Callable[[nn.Module, tuple[Tensor, ...]], dict[str, Tensor]]
 
 @dataclass
 class TrainConfig:
-    """Hyper-parameters of :func:`train` (plain values, round-trip to JSON/YAML)."""
+    """Hyper-parameters of :func:`train` (plain values, round-trip to JSON/YAML). The defaults
+    are the PluGeN flow's (``PluGeN.fit``, ``plugen train``, the schema's ``flow.train``): at
+    most ``epochs``, stopped ``patience`` epochs after the best validation loss."""
 
-    epochs: int = 50
+    epochs: int = 200
     batch_size: int = 256
-    lr: float = 1e-4
+    lr: float = 1e-3
     weight_decay: float = 0.0
     grad_clip: float | None = 1.0
     val_fraction: float = 0.1
-    patience: int | None = 10
+    patience: int | None = 15
     min_delta: float = 1e-4
     lr_schedule: str = "plateau"  # "plateau" | "cosine" | "none"
     lr_patience: int = 3  # plateau: epochs without a lower monitored loss before the LR halves

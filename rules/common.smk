@@ -65,10 +65,8 @@ def sections():
 def summary_tables(section):
     if section == "shapes":
         return [out("shapes", "metrics", "classifier.parquet")]
-    return [
-        out(section, "metrics", f"{t}.parquet")
-        for t in spec(section).summary_tables(config)
-    ]
+    tables = [*spec(section).summary_tables(config), "training"]
+    return [out(section, "metrics", f"{t}.parquet") for t in tables]
 
 
 def timing_tables():
@@ -221,6 +219,16 @@ def compared_metrics(wc):
 
 def training_methods(exp):
     return ["plugen", *spec(exp).rivals(config)]
+
+
+def method_settings(exp, method):
+    """A method's model settings and the generation temperature, for the training table."""
+    if method == "plugen":
+        settings = {k: v for k, v in config[exp]["flow"].items() if k != "train"}
+    else:
+        settings = dict(config[exp]["baselines"][method])
+    generation = config[exp].get("tasks", {}).get("generation", {})
+    return {**settings, "temperature": generation.get("temperature")}
 
 
 def epoch_cap(exp, method):

@@ -89,3 +89,41 @@ rule user_latents:
         config=lambda wc: spec(wc.exp).latent_settings(config),
     script:
         "../workflow/scripts/user_latents.py"
+
+
+rule training_table:
+    # how PluGeN and each rival trained: data, settings, stopping epoch, validation loss
+    input:
+        histories=lambda wc: [
+            (
+                out(wc.exp, "history", "plugin.parquet")
+                if m == "plugen"
+                else run_path(wc.exp, m, "history.parquet")
+            )
+            for m in training_methods(wc.exp)
+        ],
+        latents=out("{exp}", "latents.parquet"),
+        lib=lib("summary.py"),
+    output:
+        metrics=out("{exp}", "metrics", "training.parquet"),
+    log:
+        logp("{exp}", "training_table"),
+    benchmark:
+        bench("{exp}", "training_table")
+    wildcard_constraints:
+        exp=ALL_EXPS,
+    conda:
+        "../environment.yml"
+    threads: 1
+    resources:
+        mem_mb=per_attempt(1000),
+        runtime=per_attempt(5),
+    params:
+        methods=lambda wc: training_methods(wc.exp),
+        caps=lambda wc: [epoch_cap(wc.exp, m) for m in training_methods(wc.exp)],
+        settings=lambda wc: {
+            m: method_settings(wc.exp, m) for m in training_methods(wc.exp)
+        },
+        posterior=lambda wc: config[wc.exp]["flow"]["posterior"],
+    script:
+        "../workflow/scripts/training_table.py"

@@ -64,7 +64,7 @@ def trained(work):
 
 def test_train_reports_kinds_flow_and_held_out_accuracy(work, trained):
     assert "a (binary), b (binary), h (continuous)" in trained
-    assert "flow 4 couplings x 4 layers, hidden 64" in trained
+    assert "flow nice 6 couplings x 4 layers, hidden 256, sigma 0.4" in trained
     accuracies = [float(x.split()[0].rstrip(",")) for x in trained.split("accuracy ")[1:]]
     assert len(accuracies) == 2 and min(accuracies) >= 0.9
     assert (work / "plugin.pt").exists()
@@ -162,7 +162,7 @@ def test_info_describes_the_plugin(work, trained, capsys):
         "a  binary",
         "h  continuous",
         "latent width: 8 (3 label + 5 style coordinates)",
-        "flow: 4 additive couplings x 4 layers, hidden 64",
+        "flow: 6 additive couplings x 4 layers, hidden 256",
         "sigma: 0.4",
         "best val loss",
     ):

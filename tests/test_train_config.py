@@ -12,7 +12,7 @@ def test_section_values_then_seed_then_fixed_settings():
         {"epochs": 3, "batch_size": 32, "lr": 0.01, "seed": 1}, 7, checkpoint="m.pt.resume"
     )
     assert cfg == TrainConfig(epochs=3, batch_size=32, lr=0.01, seed=7, checkpoint="m.pt.resume")
-    assert cfg.patience == 10 and cfg.val_fraction == 0.1  # not named: the defaults
+    assert cfg.patience == 15 and cfg.val_fraction == 0.1  # not named: the defaults
 
 
 def test_fixed_settings_override_the_section():
@@ -68,3 +68,49 @@ def test_lr_patience_halves_the_rate_before_early_stopping_ends_training():
     assert [r["lr"] for r in rows] == pytest.approx([1e-3, 1e-3, 1e-3, 5e-4, 5e-4, 2.5e-4])
     with pytest.raises(ValueError, match="lr_patience must be >= 0"):
         TrainConfig(lr_patience=-1)
+
+
+def test_the_flow_schema_defaults_are_the_dataclasses_defaults():
+    """One source per default: PluGeNConfig and TrainConfig hold them; the schema repeats them
+    (a user reads them there) and the CLI and the workflow use them."""
+    from dataclasses import fields
+
+    from plugen.config import load_schema
+    from plugen.model import PluGeNConfig
+
+    flow = load_schema()["properties"]["shapes_vae"]["properties"]["flow"]["properties"]
+    plugin = {f.name: f.default for f in fields(PluGeNConfig) if f.name in flow}
+    assert plugin and plugin == {k: flow[k]["default"] for k in plugin}
+    train = flow["train"]["properties"]
+    defaults = {f.name: f.default for f in fields(TrainConfig) if f.name in train}
+    assert set(defaults) == set(train)
+    assert defaults == {k: train[k]["default"] for k in defaults}
+
+
+def test_plugen_train_help_states_the_dataclasses_defaults(capsys):
+    """plugen train leaves every setting to PluGeNConfig/TrainConfig; its help names them."""
+    import re
+    from dataclasses import fields
+
+    from plugen.cli import main
+    from plugen.model import PluGeNConfig
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split()).split("options:")[1]
+    stated = dict(re.findall(r"--([a-z-]+) [A-Z_{},a-z]+ [^(]*?\(default ([^)]+)\)", text))
+    plugin = {f.name: f.default for f in fields(PluGeNConfig)}
+    train = {f.name: f.default for f in fields(TrainConfig)}
+    expected = {
+        "epochs": train["epochs"],
+        "patience": train["patience"],
+        "batch-size": train["batch_size"],
+        "lr": train["lr"],
+        "couplings": plugin["n_couplings"],
+        "layers": plugin["n_layers"],
+        "hidden": plugin["hidden"],
+        "sigma": plugin["sigma"],
+    }
+    for flag, value in expected.items():
+        assert float(stated[flag].split()[0]) == float(value), flag
+    assert "default nice" in text and plugin["coupling"] == "nice"

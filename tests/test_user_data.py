@@ -16,7 +16,6 @@ from plugen.data.user import (
     reduce_w_plus,
     write_latents,
 )
-from plugen.defaults import default_flow_size
 
 Z = np.arange(24, dtype=np.float32).reshape(6, 4) / 10
 
@@ -216,14 +215,6 @@ def test_load_user_data_puts_w_plus_latents_and_labels_together(tmp_path):
     np.testing.assert_allclose(mean.z, w.mean(1), rtol=1e-5)
 
 
-def test_default_flow_size_follows_the_latent_width():
-    assert default_flow_size(8) == {"n_couplings": 4, "n_layers": 4, "hidden": 64}
-    assert default_flow_size(64)["hidden"] == 256
-    assert default_flow_size(512)["hidden"] == 512
-    with pytest.raises(ValueError, match="latent_dim"):
-        default_flow_size(1)
-
-
 # ---------------------------------------------------------------------------- audit: bad labels
 @pytest.mark.parametrize(
     "header, message",
@@ -325,6 +316,4 @@ def test_a_posterior_spread_file_is_read_beside_the_latents_and_checked(tmp_path
         with pytest.raises(ValueError, match=message):
             load_user_data(tmp_path / "z.npy", tmp_path / "y.csv", latents_std=tmp_path / name)
     with pytest.raises(ValueError, match="W\\+ latents are samples already"):
-        load_user_data(
-            tmp_path / "wplus.npy", tmp_path / "y.csv", latents_std=tmp_path / "std.npy"
-        )
+        load_user_data(tmp_path / "wplus.npy", tmp_path / "y.csv", latents_std=tmp_path / "std.npy")

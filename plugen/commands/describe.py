@@ -54,6 +54,9 @@ def encode(args: argparse.Namespace) -> int:
     return 0
 
 
+COUPLING_NAMES = {"nice": "additive", "affine": "affine"}
+
+
 def _training_lines(history: list[dict[str, float]]) -> list[str]:
     if not history:
         return ["not trained"]
@@ -79,8 +82,8 @@ def info(args: argparse.Namespace) -> int:
     lines += [
         f"latent width: {cfg.latent_dim} ({len(model.attributes)} label + "
         f"{cfg.latent_dim - len(model.attributes)} style coordinates)",
-        f"flow: {cfg.n_couplings} additive couplings x {cfg.n_layers} layers, hidden "
-        f"{cfg.hidden}{', diagonal scaling' if cfg.scaling else ''}",
+        f"flow: {cfg.n_couplings} {COUPLING_NAMES[cfg.coupling]} couplings x {cfg.n_layers} "
+        f"layers, hidden {cfg.hidden}{', diagonal scaling' if cfg.scaling else ''}",
         f"sigma: {cfg.sigma:g} (at the end of training {model.sigma_now:g})",
     ]
     training = _training_lines(model.history)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 
-from plugen import defaults
 from plugen.commands import common
 
 log = logging.getLogger(__name__)
@@ -25,8 +24,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "or W+ (n, L, d). Labels: a csv with one numeric column per attribute (empty cell = "
         "unknown), optionally an id column matched to the latents and a split column "
         "(train/val/test). Rows marked test (or a seeded 10% without a split column) are "
-        "held out and scored; early stopping uses a seeded 10% of the rest. Flow size "
-        "defaults to the latent width (plugen.defaults.default_flow_size).",
+        "held out and scored; early stopping uses a seeded 10% of the rest. Every setting "
+        "left out takes the default the workflow uses too (PluGeNConfig, TrainConfig; "
+        "printed when training starts).",
         epilog=EXAMPLE,
     )
     p.add_argument("--latents", required=True, metavar="Z", help=".npy, .pt or .parquet")
@@ -44,30 +44,45 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="override inferred kinds, e.g. smile=binary,age=continuous (inferred: 0/1 or "
         "-1/1 columns are binary, others continuous)",
     )
-    p.add_argument("--epochs", type=int, default=defaults.EPOCHS, help="at most (%(default)s)")
+    p.add_argument("--epochs", type=int, help="at most this many epochs (default 200)")
     p.add_argument(
         "--patience",
         type=int,
-        default=defaults.PATIENCE,
-        help="stop after this many epochs without validation improvement (%(default)s)",
+        help="stop after this many epochs without validation improvement (default 15)",
     )
-    p.add_argument("--batch-size", type=int, default=defaults.BATCH_SIZE)
-    p.add_argument("--lr", type=float, default=defaults.LR, help="Adam (%(default)s)")
-    p.add_argument("--hidden", type=int, help="coupling net width (default: by latent width)")
-    p.add_argument("--couplings", type=int, help="number of coupling layers (default: 4)")
-    p.add_argument("--layers", type=int, help="linear layers per coupling net (default: 4)")
-    p.add_argument("--sigma", type=float, default=defaults.SIGMA, help="label spread (0.4)")
+    p.add_argument("--batch-size", type=int, help="examples per step (default 256)")
+    p.add_argument("--lr", type=float, help="Adam, halved on a plateau (default 1e-3)")
+    p.add_argument(
+        "--coupling", choices=["nice", "affine"], help="coupling layers (default nice, the paper's)"
+    )
+    p.add_argument("--couplings", type=int, help="number of coupling layers (default 6)")
+    p.add_argument("--layers", type=int, help="linear layers per coupling net (default 4)")
+    p.add_argument("--hidden", type=int, help="coupling net width (default 256)")
+    p.add_argument("--sigma", type=float, help="label spread around -1/+1 (default 0.4)")
     p.add_argument("--seed", type=int, default=0, help="splits, initialisation, batches")
     common.add_w_plus(p)
     common.add_device(p)
     p.set_defaults(func=run)
 
 
-def _flow_size(args: argparse.Namespace, latent_dim: int) -> dict[str, int]:
-    size = defaults.default_flow_size(latent_dim)
-    given = {"hidden": args.hidden, "n_couplings": args.couplings, "n_layers": args.layers}
-    size.update({k: v for k, v in given.items() if v is not None})
-    return size
+def _settings(args: argparse.Namespace) -> tuple[dict, dict]:
+    """(flow settings, training settings) the user gave; the rest keep the dataclasses'
+    defaults, which the workflow's schema repeats."""
+    flow = {
+        "coupling": args.coupling,
+        "n_couplings": args.couplings,
+        "n_layers": args.layers,
+        "hidden": args.hidden,
+        "sigma": args.sigma,
+    }
+    train = {
+        "epochs": args.epochs,
+        "patience": args.patience,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+    }
+    given = lambda d: {k: v for k, v in d.items() if v is not None}  # noqa: E731
+    return given(flow), given(train)
 
 
 def _held_out_summary(model, z: np.ndarray, labels, kinds: dict[str, str]) -> str:
@@ -113,29 +128,28 @@ def run(args: argparse.Namespace) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)  # fail before training, not after
     dev = common.device(args.device)
     fit_rows = (data.frame["split"] != "test").to_numpy()
-    size = _flow_size(args, data.z.shape[1])
+    flow, train = _settings(args)
     kinds_text = ", ".join(f"{a} ({k})" for a, k in data.kinds.items())
     print(
         f"{len(data.z)} latents of width {data.z.shape[1]}"
         f"{f' (W+ with {data.layers} layers, {args.w_plus})' if data.layers else ''}"
         f"{' with a posterior spread (training on samples)' if data.z_std is not None else ''}; "
-        f"attributes {kinds_text}; flow {size['n_couplings']} couplings x {size['n_layers']} "
-        f"layers, hidden {size['hidden']}; device {dev}"
+        f"attributes {kinds_text}; device {dev}"
     )
-    model = PluGeN(
-        data.z.shape[1], data.attributes, data.kinds, sigma=args.sigma, device=dev, **size
+    model = PluGeN(data.z.shape[1], data.attributes, data.kinds, device=dev, **flow)
+    c = model.config
+    print(
+        f"flow {c.coupling} {c.n_couplings} couplings x {c.n_layers} layers, hidden {c.hidden}, "
+        f"sigma {c.sigma:g}"
     )
     t0 = time.perf_counter()
     hist = model.fit(
         data.z[fit_rows],
         data.frame.loc[fit_rows, data.attributes],
         z_std=None if data.z_std is None else data.z_std[fit_rows],
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
         seed=args.seed,
-        patience=args.patience,
         progress=True,
+        **train,
     )
     best = min(hist, key=lambda row: row.get("val_loss", row["train_loss"]))
     print(
