@@ -104,7 +104,9 @@ def test_shapes_gan_protocol_outputs(tiny_run):
     metrics = {p.stem: io.read_table(p, io.METRICS)[0] for p in (res / "metrics").glob("*")}
     compare = {f"compare_{t}" for t in ("flip", "flip_real", "generation")}
     tables = {"flip", "flip_real", "generation", "inversion", "fid", "timing", "rivals_training"}
-    assert set(metrics) == tables | compare
+    assert set(metrics) == tables | compare | {"training"}
+    # GAN latents are samples: no posterior spread, every latent method trains on the latents
+    assert set(metrics["training"]["trained_on"]) == {"latents"}
     for name in ("flip", "flip_real"):
         mean = metrics[name].query("attribute == 'mean'").iloc[0]
         assert 0 <= mean["accuracy"] <= 1 and 0 <= mean["preserved"] <= 1
@@ -120,6 +122,26 @@ def test_shapes_gan_protocol_outputs(tiny_run):
     timings = (tiny_run / "results" / "timings.md").read_text()
     assert "### timing" in timings and "### rivals_training" in timings
     assert "### timing" not in summary and "### rivals_training" not in summary
+
+
+@pytest.mark.slow
+def test_vae_methods_train_on_the_posterior_and_generation_is_swept(tiny_run):
+    res = tiny_run / "results" / "shapes_vae"
+    _, z, z_std = io.read_latents(res / "latents.parquet")
+    assert z_std.shape == z.shape and (z_std > 0).all()
+    training = io.read_table(res / "metrics" / "training.parquet", io.METRICS)[0]
+    trained_on = dict(zip(training["method"], training["trained_on"]))
+    assert trained_on == {"plugen": "posterior samples", "interfacegan": "posterior samples",
+                          "cflow": "posterior samples"}  # fmt: skip
+    plugen = training.set_index("method").loc["plugen"]
+    assert plugen["best_epoch"] >= 1 and plugen["settings"].startswith("nice 2 x 2 x 32")
+    sweep = io.read_table(res / "metrics" / "generation_sweep.parquet", io.METRICS)[0]
+    assert list(sweep["temperature"].unique()) == [0.25, 0.5, 0.75, 1.0]
+    assert set(sweep["method"]) == {"plugen", "interfacegan", "cflow"}
+    assert sweep[["f1", "auc"]].apply(lambda c: c.between(0, 1)).all().all()
+    assert (res / "sweep_figures" / "generation_sweep.png").exists()
+    summary = (tiny_run / "results" / "summary.md").read_text()
+    assert "### training" in summary and "### generation_sweep" in summary
 
 
 RIVAL_TASKS = {

@@ -337,7 +337,7 @@ class CNICE(ConditionalFlowEditor):
         kinds: Mapping[str, str] | None = None,
         n_couplings: int = 6,
         n_layers: int = 4,
-        hidden: int = 512,
+        hidden: int = 256,
         coupling: str = "nice",
         scaling: bool = False,
         device: str | torch.device = "cpu",
