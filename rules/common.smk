@@ -158,7 +158,7 @@ def editor_lib(wc):
         "tasks.py",
         "backbones/__init__.py",
         "baselines/base.py",
-        f"baselines/{method}.py",
+        f"baselines/{rival_module(method)}.py",
         *image,
     )
 
@@ -197,6 +197,11 @@ def fid_tables(wc):
     ]
 
 
+def rival_module(method):
+    """The module of plugen/baselines/ that holds a rival (cnice lives beside cflow)."""
+    return "cflow" if method == "cnice" else method
+
+
 def rival_lib(wc):
     if wc.method in IMAGE_RIVALS:
         trained = ("baselines/image.py", "nn.py", "train.py")
@@ -207,7 +212,7 @@ def rival_lib(wc):
     return lib(
         "baselines/__init__.py",
         "baselines/base.py",
-        f"baselines/{wc.method}.py",
+        f"baselines/{rival_module(wc.method)}.py",
         *trained,
     )
 
