@@ -1,11 +1,14 @@
-"""Flow variants side by side on one image experiment's latents, judge and requests.
+"""Flow variants side by side on one experiment's latents, judge and requests (the decision
+table of the flow's default).
 
 Reads what a workflow run left in ``results/<exp>/`` (latents, decoder, judge, test images),
-trains each variant on the same train/val rows and labels, answers the experiment's
-``generation`` and ``manipulation`` requests (same seed, same temperature), decodes, judges
-and scores them with the workflow's own functions, and prints one row per variant: held-out
-and seen pair accuracy, generation F1 and AUC, FID of generated and of manipulated images
-(judge features), training seconds, stopping epoch and validation NLL.
+trains each variant (``VARIANTS``: PluGeN's couplings, size, training data and budget, and the
+latent rivals) on the same train/val rows and labels, answers the experiment's ``generation``,
+``manipulation`` and ``flip`` requests (same seed, same temperature), decodes, judges and scores
+them with the workflow's own functions, and prints one row per variant: held-out and seen pair
+accuracy, generation F1 and AUC, flips, FID of each image set (judge features), training
+seconds, stopping epoch and validation NLL. A molecule experiment reports validity, the
+unconditional properties (SAS, logP, TPSA) and the targets reached instead.
 
 Usage: python benchmarks/flow_variants.py --exp shapes_vae [--variants a,b] [--configfile F]
        [--temperature 0.5] [--threads 1]   (run the workflow for <exp> first)
@@ -30,6 +33,7 @@ from plugen.evaluate.classifier import AttributeClassifier
 from plugen.evaluate.fid import ClassifierFeatures, fid
 from plugen.evaluate.judge import load_judge
 from plugen.labelling import training_labels
+from plugen.model import flow_settings
 
 # name -> (method, constructor settings, fit settings, trains on posterior samples); settings
 # override the experiment's configured flow (PluGeN) or rival (cFlow)
@@ -42,8 +46,6 @@ VARIANTS: dict[str, tuple[str, dict, dict, bool]] = {
     "nice-scaling-posterior": ("plugen", {"scaling": True}, {}, True),
     "affine-posterior": ("plugen", {"coupling": "affine"}, {}, True),
     "affine-posterior-converged": ("plugen", {"coupling": "affine"}, CONVERGE, True),
-    "nice256-posterior": ("plugen", {"hidden": 256}, {}, True),
-    "nice256-posterior-converged": ("plugen", {"hidden": 256}, CONVERGE, True),
     "nice-means-converged": ("plugen", {}, CONVERGE, False),
     "library-default": ("plugen", DEFAULT_FLOW, CONVERGE, True),
     "nice512-posterior": ("plugen", {"hidden": 512, "n_couplings": 6}, {}, True),
@@ -54,32 +56,28 @@ VARIANTS: dict[str, tuple[str, dict, dict, bool]] = {
 }
 
 
-def flow_settings(cfg: dict) -> tuple[dict, dict]:
-    """(constructor, fit) settings of the experiment's configured PluGeN flow."""
-    flow = cfg["flow"]
-    build = {k: flow[k] for k in ("n_couplings", "n_layers", "hidden", "sigma", "sigma_decay")}
-    return build, dict(flow["train"])
-
-
-def fit_variant(name, z, z_std, keep, y, kinds, cfg, seed):
-    """Train one variant; returns (model, row with its training figures)."""
+def fit_variant(name: str, z, z_std, keep, y, config: dict, exp: str):
+    """Train one variant on the experiment's training rows; returns (model, row with its
+    training figures). A posterior variant on latents without a spread trains on the latents."""
     method, extra_build, extra_fit, on_posterior = VARIANTS[name]
+    kinds = experiments.get(exp).attributes(config)
+    cfg, seed = config[exp], config["seed"]
+    if on_posterior and z_std is None:
+        logging.getLogger(name).info("no posterior spread in the latents: training on them")
     spread = z_std[keep] if on_posterior and z_std is not None else None
-    build, fit = flow_settings(cfg)
     if method == "plugen":
-        model = PluGeN(z.shape[1], list(kinds), kinds, **{**build, **extra_build})
-        fit_kw = {**fit, **extra_fit}
+        build = {**flow_settings(cfg["flow"]), **extra_build}
+        model = PluGeN(z.shape[1], list(kinds), kinds, **build)
+        fit_kw = {**cfg["flow"]["train"], **extra_fit}
     else:
-        rival = cfg["baselines"][method]
-        model = BASELINES[method](
-            z.shape[1], list(kinds), kinds, **{k: v for k, v in rival.items() if k != "train"}
-        )
+        rival = experiments.rival_settings(config, exp, method)
+        build = {k: v for k, v in rival.items() if k != "train"}
+        model = BASELINES[method](z.shape[1], list(kinds), kinds, **build)
         fit_kw = {**rival.get("train", {}), **extra_fit}
         fit_kw.pop("max_samples", None)
     start = time.perf_counter()
-    history = model.fit(
-        z[keep], y, z_std=spread, seed=seed, logger=logging.getLogger(name), **fit_kw
-    )
+    log = logging.getLogger(name)
+    history = model.fit(z[keep], y, z_std=spread, seed=seed, logger=log, **fit_kw)
     best = min(history, key=lambda r: r.get("val_loss", np.inf))
     row = {
         "variant": name,
@@ -99,7 +97,6 @@ def molecules(args, config, spec, z, z_std, keep, y) -> None:
     from plugen.molecules_tasks import generation_requests, score_generation
 
     cfg, seed = config[args.exp], config["seed"]
-    kinds = spec.attributes(config)
     backbone = spec.backbone_file(config) or experiments.results_path(
         args.exp, "models", "charvae.pt"
     )
@@ -111,8 +108,8 @@ def molecules(args, config, spec, z, z_std, keep, y) -> None:
     requests = generation_requests(gen["targets"], gen["n_per_target"], gen["unconditional"])
     rows = []
     for name in args.variants.split(","):
-        model, row = fit_variant(name, z, z_std, keep, y, kinds, cfg, seed)
-        temperature = args.temperature or gen["temperature"]
+        model, row = fit_variant(name, z, z_std, keep, y, config, args.exp)
+        temperature = args.temperature if args.temperature is not None else gen["temperature"]
         zs = tasks.run_requests(model, requests, None, temperature, seed)
         samples = requests.assign(smiles=vae.decode_latents(zs))
         table = score_generation(samples, property_frame(samples["smiles"].tolist()), data)
@@ -169,40 +166,21 @@ def main() -> None:
     real_df, _ = io.read_table(real_table, io.DATASET)
     real_df = real_df[real_df["split"] == "test"]
     real = io.read_images(real_df["image_path"], Path(real_table).parent)
-    build, fit = flow_settings(cfg)
     rows = []
     for name in args.variants.split(","):
-        method, extra_build, extra_fit, on_posterior = VARIANTS[name]
-        spread = z_std[keep] if on_posterior and z_std is not None else None
-        if method == "plugen":
-            model = PluGeN(z.shape[1], list(kinds), kinds, **{**build, **extra_build})
-            fit_kw = {**fit, **extra_fit}
-        else:
-            rival = cfg["baselines"][method]
-            model = BASELINES[method](
-                z.shape[1], list(kinds), kinds, **{k: v for k, v in rival.items() if k != "train"}
-            )
-            fit_kw = {**rival.get("train", {}), **extra_fit}
-            fit_kw.pop("max_samples", None)
-        start = time.perf_counter()
-        log = logging.getLogger(name)
-        history = model.fit(z[keep], y, z_std=spread, seed=seed, logger=log, **fit_kw)
-        seconds = time.perf_counter() - start
-        best = min(history, key=lambda r: r.get("val_loss", np.inf))
-        row = {
-            "variant": name,
-            "train_s": round(seconds, 1),
-            "epochs": len(history),
-            "best_epoch": best["epoch"],
-            "val_nll": best.get("val_loss", np.nan),
-        }
+        model, row = fit_variant(name, z, z_std, keep, y, config, args.exp)
+        method = VARIANTS[name][0]
         for task in task_list:
             sources, source_z = sources_of[task]
             labels_of = (
                 None if method == "plugen" else tasks.source_labels(sources, model.attributes)
             )
             task_cfg = cfg["tasks"][task]
-            temperature = args.temperature or task_cfg.get("temperature", 1.0)
+            temperature = (
+                args.temperature
+                if args.temperature is not None
+                else task_cfg.get("temperature", 1.0)
+            )
             requests = tasks.build_requests(task, task_cfg, sources, kinds, seed)
             zs = tasks.run_requests(model, requests, source_z, temperature, seed, labels_of)
             images = decode(zs)

@@ -1,4 +1,5 @@
-"""PluGeN: a NICE flow plugged into a frozen backbone's latent space.
+"""PluGeN: a coupling flow (the paper's NICE, or affine couplings) plugged into a frozen
+backbone's latent space.
 
 ``encode`` (F^-1) maps a latent z to label coordinates c (one per attribute, first k outputs)
 and style coordinates s; ``decode`` (F) maps back. Labels are given in user units (binary 0/1,
@@ -297,6 +298,7 @@ class PluGeN:
         self,
         z: ArrayLike,
         y: ArrayLike,
+        *,
         z_std: ArrayLike | None = None,
         train: TrainConfig | None = None,
         logger: logging.Logger | None = None,
@@ -419,8 +421,8 @@ class PluGeN:
         Unspecified attributes are drawn from the prior (binary: training frequency; continuous:
         N(0, 1) in standardized units). ``temperature`` (>= 0) scales the conditional prior's
         spread, of the label coordinates and the style alike (1: the paper's p(c, s | y), 0: its
-        mode); ``sigma``: the label spread before that scaling (default: the final training
-        sigma).
+        mode; unrequested attributes are still drawn from the prior); ``sigma``: the label
+        spread before that scaling (default: the final training sigma).
         Raises ``ValueError`` for ``n < 1`` or a negative ``temperature``.
         """
         if n < 1:

@@ -6,9 +6,11 @@ encodings, where generated latents land; fitted to fresh samples ``z + z_std * e
 epoch it models the aggregate posterior, the distribution the backbone's decoder was trained
 on. Validation and the editing of real inputs use the means.
 
-Every latent method uses the same three pieces: :func:`check_spread` (validate), then
+Every latent method uses the same pieces: :func:`check_spread` (validate), then
 :func:`with_posterior` (a loss that samples while its module trains) for gradient fits, or
-:func:`posterior_draws` (a fixed, seeded set of draws) for closed-form fits.
+:func:`posterior_draws` (a fixed, seeded set of draws) for closed-form fits. PluGeN's own loss
+calls :func:`sample` itself: wrapped, its scalar state (the decaying sigma) would be hidden from
+the training loop's resumable checkpoint.
 """
 
 from __future__ import annotations
@@ -40,6 +42,15 @@ def check_spread(
     if not (torch.isfinite(s).all() and (s >= 0).all()):
         raise ValueError(f"{what}: posterior standard deviations must be finite and >= 0")
     return s
+
+
+def training_spread(z_std: np.ndarray | None, mode: str) -> np.ndarray | None:
+    """What a method trains with, by the config's ``flow.posterior`` ``mode``: the latents'
+    spread ``z_std`` for ``"sample"`` (None when the latents carry none: GAN samples), None
+    (the means) for ``"mean"``. Raises ValueError for another mode."""
+    if mode not in ("sample", "mean"):
+        raise ValueError(f"flow.posterior must be 'sample' or 'mean', got {mode!r}")
+    return z_std if mode == "sample" else None
 
 
 def aggregate_std(z: Tensor, z_std: Tensor | None) -> Tensor:

@@ -125,7 +125,8 @@ class PluGeNPrior:
         continuous c ~ N(0, 1). ``temperature`` scales the conditional prior's spread around the
         labels, as a conditional flow's temperature scales its whole base distribution: label
         coordinates c_i ~ N(m(y_i), (temperature * sigma)^2), style s ~ N(0, temperature^2 I);
-        1 is the paper's p(c, s | y), 0 its mode.
+        1 is the paper's p(c, s | y), 0 its mode given the requested labels (an unrequested
+        continuous attribute is still drawn from N(0, 1)).
         """
         n, k = y.shape
         y = y.clone()

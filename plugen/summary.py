@@ -170,6 +170,15 @@ def training_report(
     return frame
 
 
+def trained_on(
+    methods: Sequence[str], image_methods: Sequence[str], sampled: bool
+) -> dict[str, str]:
+    """What each method trained on: "images" (``image_methods``, their own encoder), else
+    "posterior samples" when ``sampled`` (the latents' spread was used), else "latents"."""
+    on_latents = "posterior samples" if sampled else "latents"
+    return {m: "images" if m in image_methods else on_latents for m in methods}
+
+
 def model_settings(method: str, settings: Mapping[str, object]) -> str:
     """One line of a method's model and sampling settings for the training table: PluGeN's flow
     (coupling, couplings x layers x width, label sigma) and the generation temperature; a

@@ -29,7 +29,7 @@ rule train_baseline:
         runtime=per_attempt(60),
         gpu=1,
     params:
-        cfg=lambda wc: config[wc.exp]["baselines"][wc.method],
+        cfg=lambda wc: experiments.rival_settings(config, wc.exp, wc.method),
         kinds=lambda wc: spec(wc.exp).attributes(config),
         label_fraction=lambda wc: config[wc.exp]["flow"]["label_fraction"],
         posterior=lambda wc: config[wc.exp]["flow"]["posterior"],

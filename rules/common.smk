@@ -149,9 +149,20 @@ def generating_editors(wc):
 
 
 def editor_lib(wc):
-    method = parse_run(wc.run)[1]
+    return editor_code(parse_run(wc.run)[1])
+
+
+def editor_code(method):
+    """The library files an editor's sampling and editing run through."""
     if method == "plugen":
-        return lib("editors.py", "tasks.py", "model.py", "backbones/__init__.py")
+        return lib(
+            "editors.py",
+            "tasks.py",
+            "model.py",
+            "priors.py",
+            "flows.py",
+            "backbones/__init__.py",
+        )
     image = ("baselines/image.py",) if method in IMAGE_RIVALS else ()
     return lib(
         "editors.py",
@@ -159,6 +170,7 @@ def editor_lib(wc):
         "backbones/__init__.py",
         "baselines/base.py",
         f"baselines/{rival_module(method)}.py",
+        "flows.py",
         *image,
     )
 
@@ -231,8 +243,9 @@ def method_settings(exp, method):
     if method == "plugen":
         settings = {k: v for k, v in config[exp]["flow"].items() if k != "train"}
     else:
-        settings = dict(config[exp]["baselines"][method])
-    generation = config[exp].get("tasks", {}).get("generation", {})
+        settings = experiments.rival_settings(config, exp, method)
+    section = config[exp]
+    generation = section.get("tasks", {}).get("generation") or section.get("generation", {})
     return {**settings, "temperature": generation.get("temperature")}
 
 

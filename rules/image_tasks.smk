@@ -169,7 +169,21 @@ rule generation_sweep:
         decoder=decoder_file,
         real=lambda wc: spec(wc.exp).real_images(config),
         features=lambda wc: judge(wc.exp)["path"],
-        lib=lib("evaluate/sweep.py", "tasks.py", "evaluate/fid.py", "plots.py"),
+        lib=lambda wc: sorted(
+            {
+                *lib(
+                    "evaluate/sweep.py",
+                    "evaluate/fid.py",
+                    "evaluate/judge.py",
+                    "plots.py",
+                ),
+                *(
+                    f
+                    for m in spec(wc.exp).compared_methods(config, "generation")
+                    for f in editor_code(m)
+                ),
+            }
+        ),
     output:
         metrics=out("{exp}", "metrics", "generation_sweep.parquet"),
         figures=report(

@@ -229,7 +229,9 @@ def test_bad_input_from_the_shell_is_one_line_without_traceback(work, trained):
     )
 
 
-def test_train_on_posterior_samples_from_a_spread_file(work, tmp_path):
+def test_train_on_posterior_samples_from_a_spread_file(work, tmp_path, capsys):
+    from plugen import PluGeN
+
     z, _ = read_latents(work / "z.parquet")
     np.save(tmp_path / "std.npy", np.full(z.shape, 0.1, np.float32))
     out = tmp_path / "plugin.pt"
@@ -237,7 +239,11 @@ def test_train_on_posterior_samples_from_a_spread_file(work, tmp_path):
         ["train", "--latents", str(work / "z.parquet"), "--labels", str(work / "labels.csv"),
          "--latents-std", str(tmp_path / "std.npy"), "--out", str(out), "--epochs", "2"]
     )  # fmt: skip
-    assert code == 0 and out.exists()
+    assert code == 0 and "with a posterior spread (training on samples)" in capsys.readouterr().out
+    # standardized by the aggregate posterior of the rows it trained on: var(z) + 0.1^2
+    fit_rows = PluGeN.load(out).stats.z_std
+    assert np.all(np.asarray(fit_rows) > z.std(0) * 0.9)
+    assert np.allclose(fit_rows, np.sqrt(z.var(0) + 0.01), rtol=0.1)
     np.save(tmp_path / "bad.npy", np.full((3, DIM), 0.1, np.float32))
     code = main(
         ["train", "--latents", str(work / "z.parquet"), "--labels", str(work / "labels.csv"),

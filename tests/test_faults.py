@@ -149,14 +149,19 @@ def _interrupting_logger(name: str, line: str | None) -> logging.Logger:
     return logger
 
 
-def test_an_interrupted_plugen_fit_saves_the_same_plugin_file(synthetic_latents, tmp_path, caplog):
+@pytest.mark.parametrize("spread", [None, 0.3])
+def test_an_interrupted_plugen_fit_saves_the_same_plugin_file(
+    synthetic_latents, tmp_path, caplog, spread
+):
+    """Also on posterior samples: the draws come from the RNG state the checkpoint keeps."""
     z, y = synthetic_latents[0][:600], synthetic_latents[1][:600]
+    z_std = None if spread is None else np.full_like(z, spread)
 
     def fit(checkpoint: Path | None, stop: str | None = None) -> PluGeN:
         m = PluGeN(12, ["a", "b", "h"], {"h": "continuous"}, n_couplings=2, hidden=16)
         m.config.sigma_decay = 0.8  # the sigma schedule is part of the resumed state
-        m.fit(z, y, epochs=5, batch_size=128, lr=1e-3, seed=3, checkpoint=checkpoint,
-              logger=_interrupting_logger("fit", stop))  # fmt: skip
+        m.fit(z, y, z_std=z_std, epochs=5, batch_size=128, lr=1e-3, seed=3,
+              checkpoint=checkpoint, logger=_interrupting_logger("fit", stop))  # fmt: skip
         return m
 
     fit(None).save(tmp_path / "straight.pt")

@@ -51,7 +51,8 @@ def test_colder_sampling_is_judged_right_more_often_and_every_method_sees_every_
     assert list(table["temperature"]) == [0.0, 1.0, 0.0, 1.0]
     cold, warm = table.iloc[0], table.iloc[1]
     assert cold["f1"] == 1.0 and cold["accuracy"] == 1.0 and warm["f1"] < 0.9
-    assert table.iloc[0]["label_sigma"] == 0.4 and np.isnan(table.iloc[2]["label_sigma"])
+    assert table.iloc[0]["label_sigma"] == 0.0 and table.iloc[1]["label_sigma"] == 0.4
+    assert np.isnan(table.iloc[2]["label_sigma"])
     assert (table["n"] == 200).all()
 
 

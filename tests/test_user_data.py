@@ -311,7 +311,7 @@ def test_a_posterior_spread_file_is_read_beside_the_latents_and_checked(tmp_path
     np.save(tmp_path / "wplus.npy", np.ones((20, 2, 4), np.float32))
     for name, message in [
         ("short.npy", r"shape \(19, 4\), the latents in .*z.npy have \(20, 4\)"),
-        ("neg.npy", "must be >= 0"),
+        ("neg.npy", "must be finite and >= 0"),
     ]:
         with pytest.raises(ValueError, match=message):
             load_user_data(tmp_path / "z.npy", tmp_path / "y.csv", latents_std=tmp_path / name)

@@ -141,7 +141,8 @@ class InterFaceGAN(LatentEditor):
         ``val_fraction`` is held out to score each boundary. Returns one row per attribute:
         ``attribute``, ``n_train``, ``train_score``, ``val_score`` (accuracy for binary, R^2 for
         continuous), ``alpha``. With ``z_std``, the boundaries are fitted to
-        ``posterior_draws`` seeded posterior samples per latent (the split stays by row).
+        ``posterior_draws`` seeded posterior samples per training latent (``max_samples`` then
+        counts draws) and scored on the validation latents' means.
         A binary attribute with a single class in the labels gets no boundary (a warning; its
         row has no scores): edits of it leave latents unchanged.
         """
@@ -155,9 +156,11 @@ class InterFaceGAN(LatentEditor):
         tr_idx, va_idx = (t.numpy() for t in split_indices(len(zt), val_fraction, seed))
         if st is not None:  # every row's draws share its labels and its side of the split
             n, draws = len(zt), self.config["posterior_draws"]
-            zt, rows = posterior.posterior_draws(zt, st, draws, seed)
-            yt = yt[rows]
+            sampled, rows = posterior.posterior_draws(zt, st, draws, seed)
             tr_idx = (tr_idx[None] + n * np.arange(draws)[:, None]).reshape(-1)
+            # validation scores the means of the validation rows, as every other method does
+            zt, yt = torch.cat([sampled, zt[va_idx]]), torch.cat([yt[rows], yt[va_idx]])
+            va_idx = np.arange(n * draws, n * draws + len(va_idx))
         zn, yn = zt.double().numpy(), self.coding.code(yt).double().numpy()
         self.z_mean = zn.mean(0)
         self.z_std = np.ones(self.latent_dim)  # the paper's space: the generator's own units

@@ -21,7 +21,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     common.add_sets(p, required=False)
     p.add_argument("--n", type=int, default=64, help="number of latents (%(default)s)")
     p.add_argument(
-        "--temperature", type=float, default=1.0, help="scale of the style noise (%(default)s)"
+        "--temperature",
+        type=float,
+        default=1.0,
+        help="scales the label and style spread (%(default)s; 0: the mode)",
     )
     p.add_argument("--seed", type=int, default=0, help="sampling seed (%(default)s)")
     p.add_argument(

@@ -545,6 +545,6 @@ def read_spread(
         )
     if std_ids is not None and ids is not None and list(std_ids) != list(ids):
         raise ValueError(f"{path}: ids differ from those of {latents} (same rows, same order)")
-    if (z_std < 0).any():
-        raise ValueError(f"{path}: posterior standard deviations must be >= 0")
+    if not (np.isfinite(z_std).all() and (z_std >= 0).all()):
+        raise ValueError(f"{path}: posterior standard deviations must be finite and >= 0")
     return z_std

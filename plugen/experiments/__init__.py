@@ -49,6 +49,16 @@ def results_path(experiment: str, *parts: str) -> str:
     return "/".join((RESULTS, experiment, *parts))
 
 
+def rival_settings(config: Config, experiment: str, method: str) -> dict[str, Any]:
+    """A rival's section of ``<experiment>.baselines``, with what it leaves to PluGeN filled in:
+    cnice's flow size and couplings (null in its section) are the experiment's ``flow``'s."""
+    section = dict(config[experiment]["baselines"][method])
+    if method == "cnice":
+        flow = config[experiment]["flow"]
+        section.update({k: flow[k] for k, v in section.items() if v is None and k in flow})
+    return section
+
+
 def run_path(experiment: str, method: str | None, *parts: str) -> str:
     """Where one editor's files live: PluGeN's (``method`` None or "plugen") under
     ``results/<experiment>/``, a rival's under ``results/<experiment>/baselines/<method>/``."""

@@ -32,7 +32,7 @@ NOTES = {
     "the start instead. Properties are measured by RDKit on the decoded molecules (invalid ones "
     "ignored).",
     "generation": "One property requested at a time, the others and the style sampled "
-    "(style temperature from molecules.generation.temperature); validity counts empty strings "
+    "(temperature from molecules.generation.temperature); validity counts empty strings "
     "as invalid, novelty is against the training split.",
     "fcd": "Each group's valid molecules vs held-out test molecules (fcd-torch ChemNet); "
     "'held-out' is validation molecules of the same count: the floor for this sample size.",

@@ -4,11 +4,10 @@ this one job, one method after the other, at batch 1 and 256 (image rivals: not 
 
 import numpy as np
 
-from plugen import PluGeN, io, tasks
+from plugen import PluGeN, io, posterior, summary, tasks
 from plugen.baselines import LatentEditor, load_baseline
 from plugen.experiments import IMAGE_RIVALS
 from plugen.runtime import benchmark_seconds, setup_job
-from plugen.summary import training_report
 
 
 class LabelledEdits:
@@ -28,9 +27,8 @@ methods = list(sm.params.methods)
 histories = {m: io.read_table(p, io.HISTORY)[0] for m, p in zip(methods, sm.input.histories)}
 seconds = {m: benchmark_seconds(p) for m, p in zip(methods, sm.params.benchmarks)}
 df, z, z_std = io.read_latents(sm.input.latents)
-sampled = z_std is not None and sm.params.posterior == "sample"
-on_latents = "posterior samples" if sampled else "latents"
-trained_on = {m: "images" if m in IMAGE_RIVALS else on_latents for m in methods}
+sampled = posterior.training_spread(z_std, sm.params.posterior) is not None
+trained_on = summary.trained_on(methods, IMAGE_RIVALS, sampled)
 test = (df["split"] == "test").to_numpy()
 sources, z = df[test].reset_index(drop=True)[:256], z[test][:256]
 latency = {}
@@ -47,6 +45,6 @@ for method, path in zip(methods, sm.input.models):
     per_batch = tasks.manipulation_latency(editor, z, {attribute: 1.0})
     latency[method] = dict(zip(per_batch["batch_size"], per_batch["flow_ms_per_image"]))
 caps = dict(zip(methods, sm.params.caps))
-table = training_report(histories, caps, seconds, latency, trained_on)
+table = summary.training_report(histories, caps, seconds, latency, trained_on)
 io.write_table(sm.output.metrics, table, io.METRICS)
 log.info("training and edit latency (%s, %d threads):\n%s", device, sm.threads, table.to_string())

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from plugen import io
+from plugen import io, posterior
 from plugen.baselines import BASELINES
 from plugen.baselines.image import dataset_images
 from plugen.experiments import IMAGE_RIVALS
@@ -36,8 +36,9 @@ if method in IMAGE_RIVALS:
     what = f"{x.shape[1]}x{x.shape[2]} images"
 else:
     x = z[rows]
-    if z_std is not None and sm.params.posterior == "sample":
-        train["z_std"] = z_std[rows]
+    spread = posterior.training_spread(z_std, sm.params.posterior)
+    if spread is not None:
+        train["z_std"] = spread[rows]
     model = BASELINES[method](z.shape[1], list(kinds), kinds, device=device, **settings)
     what = f"latents ({z.shape[1]}-d{', posterior samples' if 'z_std' in train else ''})"
 unknown = 100 * np.isnan(y).mean()

@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from plugen import PluGeN, io
+from plugen import PluGeN, io, posterior
 from plugen.labelling import training_labels
 from plugen.model import flow_settings
 from plugen.runtime import setup_job
+from plugen.train import TrainConfig
 
 sm = snakemake  # noqa: F821
 resume = Path(f"{sm.output.model}.resume")
@@ -21,30 +22,15 @@ df, z, z_std = io.read_latents(sm.input.latents)
 c, t, kinds = sm.params.cfg, sm.params.cfg["train"], dict(sm.params.kinds)
 labels = df[list(kinds)].to_numpy(np.float32)
 keep, y = training_labels(df["split"].to_numpy(), labels, c["label_fraction"], sm.params.seed)
-if c["posterior"] == "mean" or z_std is None:
-    z_std = None
-else:
-    z_std = z_std[keep]
+z_std = posterior.training_spread(z_std, c["posterior"])
+z_std = None if z_std is None else z_std[keep]
 source = "posterior samples" if z_std is not None else "latents"
 unknown = 100 * np.isnan(y).mean()
 log.info("training on %d %s, %.1f%% of labels unknown", keep.sum(), source, unknown)
 model = PluGeN(z.shape[1], list(kinds), kinds, device=device, **flow_settings(c))
 model.check_latents(z, sm.input.latents)  # a width mismatch names the file
-model.fit(
-    z[keep],
-    y,
-    z_std=z_std,
-    epochs=t["epochs"],
-    batch_size=t["batch_size"],
-    lr=t["lr"],
-    seed=sm.params.seed,
-    val_fraction=t["val_fraction"],
-    patience=t["patience"],
-    lr_schedule=t["lr_schedule"],
-    logger=log,
-    progress=True,
-    checkpoint=resume,
-)
+train = TrainConfig.from_section(t, sm.params.seed, checkpoint=str(resume), progress=True)
+model.fit(z[keep], y, z_std=z_std, train=train, logger=log)
 model.save(sm.output.model)
 io.write_table(sm.output.history, pd.DataFrame(model.history), io.HISTORY)
 resume.unlink(missing_ok=True)

@@ -4,20 +4,19 @@ same config gives the same table; timings are in rivals_training)."""
 
 import pandas as pd
 
-from plugen import io
+from plugen import io, posterior, summary
 from plugen.experiments import IMAGE_RIVALS
 from plugen.runtime import setup_job
-from plugen.summary import model_settings, training_report
 
 sm = snakemake  # noqa: F821
 log, _ = setup_job(sm, uses_torch=False)
 methods = list(sm.params.methods)
 histories = {m: io.read_table(p, io.HISTORY)[0] for m, p in zip(methods, sm.input.histories)}
 _, _, z_std = io.read_latents(sm.input.latents)
-sampled = z_std is not None and sm.params.posterior == "sample"
-on_latents = "posterior samples" if sampled else "latents"
-trained_on = {m: "images" if m in IMAGE_RIVALS else on_latents for m in methods}
-table = training_report(histories, dict(zip(methods, sm.params.caps)), trained_on=trained_on)
-table.insert(2, "settings", [model_settings(m, sm.params.settings[m]) for m in methods])
+sampled = posterior.training_spread(z_std, sm.params.posterior) is not None
+trained_on = summary.trained_on(methods, IMAGE_RIVALS, sampled)
+caps = dict(zip(methods, sm.params.caps))
+table = summary.training_report(histories, caps, trained_on=trained_on)
+table.insert(2, "settings", [summary.model_settings(m, sm.params.settings[m]) for m in methods])
 io.write_table(sm.output.metrics, pd.DataFrame(table), io.METRICS)
 log.info("training:\n%s", table.to_string())
