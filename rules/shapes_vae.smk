@@ -21,10 +21,9 @@ rule train_vae:
         "../environment.yml"
     threads: THREADS
     resources:
-        # Measured on the shapes default config, 2 CPUs (benchmarks/runs/shapes_vae/train_vae.tsv):
-        # 173 s and 0.63 GB peak RSS for (12000 + 1500) 32x32 images x 20 epochs. Scaled to the
-        # config: 2 GB (torch, CUDA context) + 15 B per image pixel (uint8 copies); 6e-7 s per
-        # image pixel and epoch, x2 margin (a GPU is far faster); both grow with each retry.
+        # Scaled to the config: 2 GB (torch, CUDA context) + 15 B per image pixel (uint8
+        # copies); 6e-7 s per image pixel and epoch (benchmarks/runs/shapes_vae/train_vae.tsv
+        # of the default config), x2 margin; both grow with each retry.
         mem_mb=lambda wc, attempt: attempt
         * (2000 + 15 * image_pixels(wc.exp, vae_splits(wc.exp)) // 1_000_000),
         runtime=lambda wc, attempt: attempt
@@ -67,9 +66,8 @@ rule extract_latents:
         "../environment.yml"
     threads: THREADS
     resources:
-        # Measured on the shapes default config, 2 CPUs: 6.8 s and 0.54 GB peak RSS for 11500
-        # 32x32 labelled images. Scaled like train_vae: 2 GB + 15 B per image pixel; 3.2e-7 s per
-        # image pixel, x2 margin; both grow with each retry.
+        # Scaled like train_vae: 2 GB + 15 B per image pixel; 3.2e-7 s per image pixel, x2
+        # margin; both grow with each retry.
         mem_mb=lambda wc, attempt: attempt
         * (2000 + 15 * image_pixels(wc.exp, ["train", "val", "test"]) // 1_000_000),
         runtime=lambda wc, attempt: attempt
