@@ -10,7 +10,7 @@ rule train_baseline:
     input:
         latents=out("{exp}", "latents.parquet"),
         dataset=rival_dataset,
-        lib=rival_lib,
+        lib=code("train_baseline"),
     output:
         model=run_path("{exp}", "{method}", "model.pt"),
         history=run_path("{exp}", "{method}", "history.parquet"),
@@ -42,7 +42,7 @@ rule train_baseline:
 rule compare_task:
     input:
         metrics=compared_metrics,
-        lib=lib("summary.py"),
+        lib=code("compare_baselines"),
     output:
         metrics=out("{exp}", "metrics", "compare_{task}.parquet"),
     log:
@@ -88,7 +88,7 @@ rule rivals_training:
             for m in training_methods(wc.exp)
         ],
         latents=out("{exp}", "latents.parquet"),
-        lib=lib("summary.py", "tasks.py"),
+        lib=code("summarize_baselines"),
     output:
         metrics=out("{exp}", "metrics", "rivals_training.parquet"),
     log:

@@ -9,7 +9,7 @@ CVC = config["celeba_vae"]
 rule celeba_preprocess:
     input:
         files=lambda wc: spec(CV).input_files(config),
-        lib=lib("data/celeba.py", "io.py"),
+        lib=code("celeba_preprocess"),
     output:
         table=out(CV, "data", "dataset.parquet"),
         images=directory(out(CV, "data", "images")),
@@ -37,13 +37,7 @@ rule celeba_table2_sample:
         plugin=out(CV, "models", "plugin.pt"),
         decoder=lambda wc: spec(CV).decoder(config).files(),
         sources=out(CV, "latents.parquet"),
-        lib=lib(
-            "editors.py",
-            "tasks.py",
-            "model.py",
-            "backbones/__init__.py",
-            "data/celeba.py",
-        ),
+        lib=code("sample"),
     output:
         table=out(CV, "samples", "table2.parquet"),
         images=directory(out(CV, "samples", "table2")),
@@ -74,9 +68,7 @@ use rule score as celeba_table2_score with:
         table=out(CV, "samples", "table2.parquet"),
         images=out(CV, "samples", "table2"),
         judge=lambda wc: judge(CV)["path"],
-        lib=lib(
-            "evaluate/judge.py", "evaluate/classifier.py", "backbones/torchscript.py"
-        ),
+        lib=code("score"),
     output:
         scores=out(CV, "scores", "table2.parquet"),
     log:
@@ -92,7 +84,7 @@ rule celeba_table2:
     input:
         samples=out(CV, "samples", "table2.parquet"),
         scores=out(CV, "scores", "table2.parquet"),
-        lib=lib("data/celeba.py", "reference/paper.py"),
+        lib=code("celeba_tables"),
     output:
         metrics=out(CV, "metrics", "table2.parquet"),
     log:
@@ -114,7 +106,7 @@ rule celeba_table2:
 use rule celeba_table2 as celeba_table3 with:
     input:
         generation=out(CV, "metrics", "generation.parquet"),
-        lib=lib("data/celeba.py", "reference/paper.py"),
+        lib=code("celeba_tables"),
     output:
         metrics=out(CV, "metrics", "table3.parquet"),
     log:

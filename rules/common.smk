@@ -6,6 +6,7 @@ sys.path.insert(0, workflow.basedir)
 from plugen import experiments  # noqa: E402
 from plugen.experiments import RIVAL_OPERATIONS, parse_run, run_path  # noqa: E402
 from plugen.experiments import IMAGE_RIVALS  # noqa: E402
+from plugen.codedeps import library_files  # noqa: E402
 from plugen.config import read_yaml, validate_config  # noqa: E402
 
 for (
@@ -51,9 +52,12 @@ def bench(exp, name):
     return str(Path("benchmarks", "runs", exp, f"{name}.tsv"))
 
 
-def lib(*modules):
-    """Library modules a job depends on, as inputs: editing them reruns its jobs."""
-    return [str(Path(LIB, m)) for m in modules]
+def code(script):
+    """The library files workflow/scripts/<script>.py runs through its imports (inputs: an
+    edit of any of them reruns the job; plugen.codedeps follows the imports)."""
+    return library_files(
+        str(Path(workflow.basedir, "workflow", "scripts", f"{script}.py")), LIB
+    )
 
 
 def sections():
@@ -148,33 +152,6 @@ def generating_editors(wc):
     return [editor_file(wc.exp, m) for m in methods]
 
 
-def editor_lib(wc):
-    return editor_code(parse_run(wc.run)[1])
-
-
-def editor_code(method):
-    """The library files an editor's sampling and editing run through."""
-    if method == "plugen":
-        return lib(
-            "editors.py",
-            "tasks.py",
-            "model.py",
-            "priors.py",
-            "flows.py",
-            "backbones/__init__.py",
-        )
-    image = ("baselines/image.py",) if method in IMAGE_RIVALS else ()
-    return lib(
-        "editors.py",
-        "tasks.py",
-        "backbones/__init__.py",
-        "baselines/base.py",
-        f"baselines/{rival_module(method)}.py",
-        "flows.py",
-        *image,
-    )
-
-
 def rival_dataset(wc):
     """The image dataset table an image rival trains on and edits (none for other editors)."""
     if "method" in wc.keys():
@@ -209,26 +186,6 @@ def fid_tables(wc):
     ]
 
 
-def rival_module(method):
-    """The module of plugen/baselines/ that holds a rival (cnice lives beside cflow)."""
-    return "cflow" if method == "cnice" else method
-
-
-def rival_lib(wc):
-    if wc.method in IMAGE_RIVALS:
-        trained = ("baselines/image.py", "nn.py", "train.py")
-    elif wc.method != "interfacegan":
-        trained = ("baselines/cflow.py", "flows.py", "train.py", "posterior.py")
-    else:
-        trained = ("posterior.py",)
-    return lib(
-        "baselines/__init__.py",
-        "baselines/base.py",
-        f"baselines/{rival_module(wc.method)}.py",
-        *trained,
-    )
-
-
 def compared_metrics(wc):
     methods = spec(wc.exp).compared_methods(config, wc.task)
     return [run_path(wc.exp, m, "metrics", f"{wc.task}.parquet") for m in methods]
@@ -245,7 +202,9 @@ def method_settings(exp, method):
     else:
         settings = experiments.rival_settings(config, exp, method)
     section = config[exp]
-    generation = section.get("tasks", {}).get("generation") or section.get("generation", {})
+    generation = section.get("tasks", {}).get("generation") or section.get(
+        "generation", {}
+    )
     return {**settings, "temperature": generation.get("temperature")}
 
 
@@ -386,14 +345,6 @@ def charvae_model(wc):
 
 # ---- counterfactual explanations (rules/explain.smk)
 EXPLAIN_METHODS = ("plugen", "latent")
-EXPLAIN_LIB = lib(
-    "explain/search.py",
-    "explain/latent.py",
-    "explain/decision.py",
-    "explain/load.py",
-    "explain/task.py",
-    "explain/measures.py",
-)
 
 
 def explain_cfg(exp):

@@ -10,7 +10,7 @@ rule train_decision_model:
     input:
         table=lambda wc: spec(wc.exp).rule_images(config),
         test=lambda wc: spec(wc.exp).real_images(config),
-        lib=lib("explain/cnn.py", "explain/rule.py", "train.py"),
+        lib=code("explain_decision"),
     output:
         model=out("{exp}", "models", "decision.pt"),
         history=out("{exp}", "history", "decision.parquet"),
@@ -45,7 +45,7 @@ rule counterfactual:
         model=decision_file,
         latents=out("{exp}", "latents.parquet"),
         judge=explain_judge_file,
-        lib=EXPLAIN_LIB,
+        lib=code("explain_counterfactuals"),
     output:
         table=out("{exp}", "counterfactuals", "{method}.parquet"),
         images=directory(out("{exp}", "counterfactuals", "{method}")),
@@ -83,9 +83,7 @@ rule explain_report:
         decoder=explain_decoder_file,
         dataset=lambda wc: spec(wc.exp).real_images(config) or [],
         judge=explain_judge_file,
-        lib=lib(
-            "explain/measures.py", "explain/report.py", "evaluate/fid.py", "plots.py"
-        ),
+        lib=code("explain_report"),
     output:
         summary=out("{exp}", "metrics", "counterfactuals.parquet"),
         attributes=out("{exp}", "metrics", "counterfactual_attributes.parquet"),

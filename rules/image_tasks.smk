@@ -11,7 +11,7 @@ rule sample:
         decoder=decoder_file,
         sources=task_sources,
         dataset=rival_dataset,
-        lib=editor_lib,
+        lib=code("sample"),
     output:
         table=out("{run}", "samples", "{task}.parquet"),
         images=directory(out("{run}", "samples", "{task}")),
@@ -44,9 +44,7 @@ rule score:
         table=out("{run}", "samples", "{task}.parquet"),
         images=out("{run}", "samples", "{task}"),
         judge=lambda wc: judge(exp_of(wc))["path"],
-        lib=lib(
-            "evaluate/judge.py", "evaluate/classifier.py", "backbones/torchscript.py"
-        ),
+        lib=code("score"),
     output:
         scores=out("{run}", "scores", "{task}.parquet"),
     log:
@@ -74,7 +72,7 @@ rule evaluate_task:
         samples=out("{run}", "samples", "{task}.parquet"),
         scores=out("{run}", "scores", "{task}.parquet"),
         sources=task_sources,
-        lib=lib("tasks.py", "evaluate/metrics.py"),
+        lib=code("evaluate_task"),
     output:
         metrics=out("{run}", "metrics", "{task}.parquet"),
     log:
@@ -104,7 +102,7 @@ rule task_figures:
         sample_images=lambda wc: [p[: -len(".parquet")] for p in figure_tables(wc)],
         latents=out("{exp}", "latents.parquet"),
         decoder=decoder_file,
-        lib=lib("plots.py"),
+        lib=code("task_figures"),
     output:
         figures=report(
             directory(out("{exp}", "figures")),
@@ -138,7 +136,7 @@ rule fid:
         sample_images=lambda wc: [p[: -len(".parquet")] for p in fid_tables(wc)],
         decoder=decoder_file,
         judge=lambda wc: judge(wc.exp)["path"],
-        lib=lib("evaluate/fid.py"),
+        lib=code("fid"),
     output:
         metrics=out("{exp}", "metrics", "fid.parquet"),
     log:
@@ -169,21 +167,7 @@ rule generation_sweep:
         decoder=decoder_file,
         real=lambda wc: spec(wc.exp).real_images(config),
         features=lambda wc: judge(wc.exp)["path"],
-        lib=lambda wc: sorted(
-            {
-                *lib(
-                    "evaluate/sweep.py",
-                    "evaluate/fid.py",
-                    "evaluate/judge.py",
-                    "plots.py",
-                ),
-                *(
-                    f
-                    for m in spec(wc.exp).compared_methods(config, "generation")
-                    for f in editor_code(m)
-                ),
-            }
-        ),
+        lib=code("generation_sweep"),
     output:
         metrics=out("{exp}", "metrics", "generation_sweep.parquet"),
         figures=report(

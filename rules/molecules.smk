@@ -32,7 +32,7 @@ rule molecules_dataset:
     input:
         # the user's csv when data.csv is set, else the MOSES csv fetched from PyPI
         csv=lambda wc: MC["data"]["csv"] or out(M, "data", "moses_train.csv.gz"),
-        lib=lib("data/molecules.py"),
+        lib=code("molecules_dataset"),
     output:
         table=out(M, "data", "dataset.parquet"),
         report=out(M, "metrics", "labeling_report.parquet"),
@@ -56,7 +56,7 @@ rule molecules_dataset:
 rule molecules_train_charvae:
     input:
         table=rules.molecules_dataset.output.table,
-        lib=lib("backbones/charvae.py", "train.py"),
+        lib=code("molecules_train_charvae"),
     output:
         model=out(M, "models", "charvae.pt"),
         history=out(M, "history", "charvae.parquet"),
@@ -83,7 +83,7 @@ rule molecules_latents:
     input:
         table=rules.molecules_dataset.output.table,
         charvae=charvae_model,
-        lib=lib("backbones/charvae.py", "evaluate/chem.py", "molecules_tasks.py"),
+        lib=code("molecules_latents"),
     output:
         latents=out(M, "latents.parquet"),
         metrics=out(M, "metrics", "charvae.parquet"),
@@ -112,7 +112,7 @@ rule molecules_generate:
     input:
         plugin=out(M, "models", "plugin.pt"),
         charvae=charvae_model,
-        lib=lib("molecules_tasks.py", "model.py", "tasks.py", "backbones/charvae.py"),
+        lib=code("molecules_generate"),
     output:
         table=out(M, "samples", "generation.parquet"),
     log:
@@ -138,7 +138,7 @@ rule molecules_evaluate:
     input:
         samples=rules.molecules_generate.output.table,
         table=rules.molecules_dataset.output.table,
-        lib=lib("molecules_tasks.py", "evaluate/chem.py", "data/molecules.py"),
+        lib=code("molecules_evaluate"),
     output:
         scores=out(M, "scores", "generation.parquet"),
         metrics=out(M, "metrics", "generation.parquet"),
@@ -160,7 +160,7 @@ rule molecules_fcd:
     input:
         samples=rules.molecules_generate.output.table,
         table=rules.molecules_dataset.output.table,
-        lib=lib("molecules_tasks.py", "evaluate/chem.py", "evaluate/fid.py"),
+        lib=code("molecules_fcd"),
     output:
         metrics=out(M, "metrics", "fcd.parquet"),
     log:
@@ -185,12 +185,7 @@ rule molecules_lead:
         plugin=out(M, "models", "plugin.pt"),
         charvae=charvae_model,
         table=rules.molecules_dataset.output.table,
-        lib=lib(
-            "molecules_tasks.py",
-            "model.py",
-            "backbones/charvae.py",
-            "evaluate/chem.py",
-        ),
+        lib=code("molecules_lead"),
     output:
         samples=out(M, "samples", "lead_optimization.parquet"),
         metrics=out(M, "metrics", "lead_optimization.parquet"),
@@ -219,7 +214,7 @@ rule molecules_figures:
         samples=rules.molecules_generate.output.table,
         scores=rules.molecules_evaluate.output.scores,
         lead=rules.molecules_lead.output.metrics,
-        lib=lib("molecules_figures.py"),
+        lib=code("molecules_figures"),
     output:
         figures=report(
             directory(out(M, "figures")),

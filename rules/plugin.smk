@@ -6,14 +6,7 @@
 rule train_flow:
     input:
         latents=out("{exp}", "latents.parquet"),
-        lib=lib(
-            "model.py",
-            "flows.py",
-            "priors.py",
-            "train.py",
-            "posterior.py",
-            "labelling.py",
-        ),
+        lib=code("train_flow"),
     output:
         model=out("{exp}", "models", "plugin.pt"),
         history=out("{exp}", "history", "plugin.parquet"),
@@ -43,7 +36,7 @@ rule probe:
     input:
         plugin=out("{exp}", "models", "plugin.pt"),
         latents=out("{exp}", "latents.parquet"),
-        lib=lib("evaluate/probe.py", "model.py"),
+        lib=code("probe"),
     output:
         metrics=out("{exp}", "metrics", "probe.parquet"),
     log:
@@ -68,9 +61,7 @@ rule user_latents:
     # experiments whose latents the user brings (spec latents == "user")
     input:
         files=lambda wc: spec(wc.exp).input_files(config),
-        lib=lambda wc: lib(
-            "data/user.py", "data/styleflow.py", f"experiments/{wc.exp}.py"
-        ),
+        lib=code("user_latents"),
     output:
         latents=out("{exp}", "latents.parquet"),
     log:
@@ -103,7 +94,7 @@ rule training_table:
             for m in training_methods(wc.exp)
         ],
         latents=out("{exp}", "latents.parquet"),
-        lib=lib("summary.py"),
+        lib=code("training_table"),
     output:
         metrics=out("{exp}", "metrics", "training.parquet"),
     log:

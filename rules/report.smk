@@ -6,7 +6,7 @@ rule summary:
     input:
         metrics=lambda wc: [p for s in sections() for p in summary_tables(s)],
         figures=lambda wc: [f for s in sections() for f in figure_folders(s)],
-        lib=lib("summary.py", "reference", "experiments"),
+        lib=code("summary"),
     output:
         summary=report(
             "results/summary.md", category="Tables", caption="../report/summary.rst"

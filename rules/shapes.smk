@@ -39,7 +39,7 @@ rule shapes_dataset:
 rule train_classifier:
     input:
         unpack(judge_data),
-        lib=lib("evaluate/classifier.py", "train.py"),
+        lib=code("train_classifier"),
     output:
         model=out(SH, "models", "classifier.pt"),
         history=out(SH, "history", "classifier.parquet"),

@@ -10,7 +10,7 @@ rule train_gan:
     input:
         table=rules.shapes_dataset.output.table,
         images=rules.shapes_dataset.output.images,
-        lib=lib("backbones/dcgan.py", "nn.py"),
+        lib=code("train_gan"),
     output:
         model=out(SG, "models", "gan.pt"),
         history=out(SG, "history", "gan.parquet"),
@@ -48,7 +48,7 @@ rule label_gan_samples:
     input:
         gan=rules.train_gan.output.model,
         classifier=rules.train_classifier.output.model,
-        lib=lib("labelling.py"),
+        lib=code("label_gan_samples"),
     output:
         latents=out(SG, "latents.parquet"),
     log:
@@ -76,7 +76,7 @@ rule invert_real:
         images=rules.shapes_dataset.output.images,
         gan=rules.train_gan.output.model,
         classifier=rules.train_classifier.output.model,
-        lib=lib("backbones/inversion.py", "labelling.py"),
+        lib=code("invert_real"),
     output:
         latents=out(SG, "inverted.parquet"),
         table=out(SG, "samples", "inversion.parquet"),
@@ -107,7 +107,7 @@ rule gan_timing:
         history=out(SG, "history", "plugin.parquet"),
         gan=rules.train_gan.output.model,
         latents=rules.label_gan_samples.output.latents,
-        lib=lib("tasks.py"),
+        lib=code("gan_timing"),
     output:
         metrics=out(SG, "metrics", "timing.parquet"),
     log:
@@ -133,7 +133,7 @@ rule gan_figures:
     input:
         gan=rules.train_gan.output.model,
         history=rules.train_gan.output.history,
-        lib=lib("plots.py"),
+        lib=code("gan_figures"),
     output:
         figures=report(
             directory(out(SG, "gan_figures")),

@@ -7,7 +7,7 @@ rule train_vae:
     input:
         table=lambda wc: dataset_table(wc.exp),
         images=lambda wc: dataset_images(wc.exp),
-        lib=lib("backbones/image_vae.py", "nn.py", "train.py"),
+        lib=code("train_vae"),
     output:
         model=out("{exp}", "models", "vae.pt"),
         history=out("{exp}", "history", "vae.parquet"),
@@ -52,7 +52,7 @@ rule extract_latents:
         table=lambda wc: dataset_table(wc.exp),
         images=lambda wc: dataset_images(wc.exp),
         vae=encoder_file,
-        lib=lib("backbones/image_vae.py", "backbones/torchscript.py"),
+        lib=code("extract_latents"),
     output:
         latents=out("{exp}", "latents.parquet"),
         metrics=out("{exp}", "metrics", "vae.parquet"),
@@ -79,6 +79,8 @@ rule extract_latents:
     params:
         encoder=encoder_spec,
         labels_per_image=labels_per_image,
+        decoder=lambda wc: decoder(wc.exp) if user_encoder(wc.exp) else None,
+        kinds=lambda wc: spec(wc.exp).attributes(config),
         device=config["device"],
         seed=config["seed"],
     script:

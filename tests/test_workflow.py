@@ -233,6 +233,59 @@ def test_changing_temperature_reruns_only_generation_and_what_follows(tiny_run):
     }, out[-4000:]
 
 
+def _scheduled_rules(workdir: Path, *args: str) -> set[str]:
+    proc = snakemake(workdir, *args, "-n", "--quiet", "rules")
+    lines = (proc.stdout + proc.stderr).splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("job ")), None)
+    if start is None:  # "Nothing to be done"
+        return set()
+    rows = [line.split() for line in lines[start + 2 :]]
+    return {r[0] for r in rows if len(r) == 2 and r[1].isdigit() and r[0] != "total"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "module, expected",
+    [
+        ("plugen/evaluate/sweep.py", {"generation_sweep", "summary", "all"}),
+        ("plugen/posterior.py", None),  # every job whose script imports it, computed below
+    ],
+)
+def test_editing_a_module_reruns_exactly_the_jobs_whose_scripts_import_it(
+    tiny_run, module, expected
+):
+    import re
+
+    from plugen.codedeps import library_files
+
+    path = ROOT / module
+    if expected is None:  # rules whose script imports the module, and what follows them
+        scripts = {
+            s.stem
+            for s in (ROOT / "workflow" / "scripts").glob("*.py")
+            if str(path) in library_files(s, ROOT / "plugen")
+        }
+        assert {"train_flow", "train_baseline"} <= scripts
+    original = path.read_bytes()
+    try:  # an edit (a comment is enough: Snakemake compares the content it recorded)
+        path.write_bytes(original + b"\n# edited by a test\n")
+        scheduled = _scheduled_rules(tiny_run, "--configfile", "tiny.yaml")
+    finally:
+        path.write_bytes(original)
+    if expected is not None:
+        assert scheduled == expected
+        return
+    rule_scripts = {}
+    for smk in (ROOT / "rules").glob("*.smk"):
+        text = smk.read_text()
+        for rule, script in re.findall(r"rule (\w+):.*?scripts/(\w+)\.py", text, re.S):
+            rule_scripts[rule] = script
+    direct = {r for r, s in rule_scripts.items() if s in scripts} & scheduled
+    assert {"train_flow", "train_baseline"} <= direct
+    untouched = {"shapes_dataset", "train_classifier", "train_vae", "train_gan", "extract_latents"}
+    assert not scheduled & untouched
+
+
 def test_config_typo_is_an_error_naming_the_key(tmp_path):
     (tmp_path / "bad.yaml").write_text("shapes_vae:\n  flow:\n    epoch: 3\n")
     proc = snakemake(tmp_path, "--configfile", "bad.yaml", "-n", check=False)

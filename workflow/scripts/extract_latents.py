@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from plugen import experiments, io
+from plugen import io
 from plugen.backbones import image_decoder
 from plugen.backbones.image_vae import (
     ImageVAE,
@@ -42,11 +42,10 @@ else:
 
     encoder = ScriptedEncoder(sm.input.vae, device, sm.params.encoder["image_range"])
     z, z_std = encoder(images), None
-    decoder = experiments.get(sm.wildcards.exp).decoder(sm.config).as_dict()
-    quality = image_error(test, image_decoder(decoder, device)(z[is_test]))
+    quality = image_error(test, image_decoder(sm.params.decoder, device)(z[is_test]))
 if sm.params.labels_per_image is not None:
-    kinds = experiments.get(sm.wildcards.exp).attributes(sm.config)
-    df = keep_labels_per_image(df, list(kinds), sm.params.labels_per_image, sm.params.seed)
+    attributes = list(sm.params.kinds)
+    df = keep_labels_per_image(df, attributes, sm.params.labels_per_image, sm.params.seed)
 io.write_table(sm.output.latents, df.drop(columns="image_path"), io.LATENTS, z, z_std)
 log.info("VAE on test images: %s", quality)
 io.write_table(
