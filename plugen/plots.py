@@ -75,12 +75,7 @@ def history_plot(history: pd.DataFrame, columns: Sequence[str], path: str | Path
         ax.plot(history["epoch"], history[c], marker="o", ms=3, label=c)
     ax.set(xlabel="epoch", title=title)
     ax.legend()
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def sweep_plot(table: pd.DataFrame, path: str | Path, title: str = "generation") -> Path:
@@ -109,6 +104,13 @@ def sweep_plot(table: pd.DataFrame, path: str | Path, title: str = "generation")
         title=f"{title}: temperature sweep",
     )
     ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def _save(fig, path: str | Path) -> Path:
+    """Lay out ``fig``, write it to ``path`` (folders made) and close it."""
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
