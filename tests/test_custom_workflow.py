@@ -122,7 +122,9 @@ def test_custom_run_edits_what_the_judge_reads(custom_run):
     res = custom_run / "results" / "custom"
     metrics = {p.stem: io.read_table(p, io.METRICS)[0] for p in (res / "metrics").glob("*")}
     explained = {"counterfactuals", "counterfactual_attributes"}
-    assert set(metrics) == {"probe", "generation", "manipulation", "flip", "gradual"} | explained
+    tasks = {"probe", "generation", "manipulation", "flip", "gradual"}
+    assert set(metrics) == tasks | explained | {"training"}
+    assert metrics["training"]["trained_on"].tolist() == ["posterior samples"]  # latents_std
     gen = metrics["generation"].set_index("attribute")
     assert gen.loc["mean", "accuracy"] >= 0.9, gen
     man = metrics["manipulation"].query("pair == 'all'")

@@ -298,8 +298,15 @@ def test_dry_run_wires_msp_and_cvae_on_the_images_through_the_shared_task_rules(
     assert f"{runs}/msp/scores/manipulation.parquet" in outputs
     assert f"{runs}/cvae/scores/generation.parquet" in outputs
     # the image rivals read the experiment's dataset table (train and sample jobs)
-    reads = [ln for ln in proc.stdout.splitlines() if "input:" in ln and "baselines/msp.py" in ln]
-    assert reads and all("results/shapes/data/dataset.parquet" in ln for ln in reads)
+    lines = proc.stdout.splitlines()
+    msp_jobs = [
+        lines[i - 1]
+        for i, ln in enumerate(lines)
+        if ln.strip().startswith("output:") and f"{runs}/msp/" in ln
+        and any(f"{runs}/msp/{f}" in ln for f in ("model.pt", "samples/"))
+    ]  # fmt: skip
+    assert len(msp_jobs) >= 2  # training, and a sample job per task it does
+    assert all("results/shapes/data/dataset.parquet" in ln for ln in msp_jobs)
 
 
 def test_config_refuses_an_image_rival_on_sampled_latents_before_any_job():

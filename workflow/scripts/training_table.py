@@ -9,7 +9,7 @@ from plugen.experiments import IMAGE_RIVALS
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
-log, _ = setup_job(sm, uses_torch=False)
+log, _ = setup_job(sm)
 methods = list(sm.params.methods)
 histories = {m: io.read_table(p, io.HISTORY)[0] for m, p in zip(methods, sm.input.histories)}
 _, _, z_std = io.read_latents(sm.input.latents)
