@@ -94,6 +94,12 @@ def _parsed(text: str, where: str, package: str) -> tuple[tuple[str, ...], tuple
     return tuple(names), tuple(dynamic)
 
 
+def _package_modules(root: Path, package: str) -> list[str]:
+    """Dotted names of the modules in ``package`` (``plugen.x``), its ``__init__`` too."""
+    folder = root.joinpath(*package.split(".")[1:])
+    return [f"{package}.{p.stem}" if p.stem != "__init__" else package for p in folder.glob("*.py")]
+
+
 def library_files(script: str | Path, root: str | Path) -> list[str]:
     """Sorted paths of every file under ``root`` (the ``plugen`` package folder) that
     ``script`` runs through its imports, data files beside them included.
@@ -102,9 +108,8 @@ def library_files(script: str | Path, root: str | Path) -> list[str]:
     """
     root = Path(root).resolve()
     seen: set[Path] = set()
-    todo = list(_direct(Path(script).resolve(), root)[0])
-    for pkg in _direct(Path(script).resolve(), root)[1]:
-        todo += [f"{pkg}.{p.stem}" for p in (root.joinpath(*pkg.split(".")[1:])).glob("*.py")]
+    names, dynamic = _direct(Path(script).resolve(), root)
+    todo = list(names) + [m for pkg in dynamic for m in _package_modules(root, pkg)]
     while todo:
         dotted = todo.pop()
         found = _module_file(root, dotted)
@@ -120,9 +125,6 @@ def library_files(script: str | Path, root: str | Path) -> list[str]:
             continue
         seen.add(found)
         names, dynamic = _direct(found, root)
-        todo += names
-        for pkg in dynamic:
-            folder = root.joinpath(*pkg.split(".")[1:])
-            todo += [f"{pkg}.{p.stem}" for p in folder.glob("*.py") if p.stem != "__init__"]
+        todo += list(names) + [m for pkg in dynamic for m in _package_modules(root, pkg)]
     data = {p for f in seen for p in f.parent.iterdir() if p.suffix in DATA_SUFFIXES}
     return sorted(str(p) for p in seen | data)
