@@ -140,13 +140,7 @@ def write_table(
     if z_std is not None:
         if not contract.has_spread:
             raise ValueError(f"{path}: a {contract.name} table has no z_std column")
-        z_std = np.asarray(z_std, dtype=np.float32)
-        if z is None or z_std.shape != np.shape(z):
-            raise ValueError(
-                f"{path}: z_std must have the shape of z {np.shape(z)}, got {z_std.shape}"
-            )
-        if not (np.isfinite(z_std).all() and (z_std >= 0).all()):
-            raise ValueError(f"{path}: z_std must be finite and >= 0")
+        z_std = check_spread(np.asarray(z_std, dtype=np.float32), z, f"{path}: z_std")
     latent_dim = None
     arrays = []
     schema = schema_for(contract, list(frame.columns), None, frame)
@@ -254,12 +248,19 @@ def read_latents(
         if bad:
             raise ValueError(f"{path}: column 'split' has value(s) {bad}, expected {SPLITS}")
     if z_std is not None:
-        if z is None or z_std.shape != z.shape:
-            shape = None if z is None else z.shape
-            raise ValueError(f"{path}: column 'z_std' has shape {z_std.shape}, z has {shape}")
-        if not (np.isfinite(z_std).all() and (z_std >= 0).all()):
-            raise ValueError(f"{path}: column 'z_std' must be finite and >= 0")
+        check_spread(z_std, z, f"{path}: column 'z_std'")
     return frame, z, z_std
+
+
+def check_spread(z_std: np.ndarray, z: np.ndarray | None, what: str) -> np.ndarray:
+    """``z_std`` when it is a posterior spread of the latents ``z``: the same shape, finite and
+    >= 0; else ValueError starting with ``what``."""
+    if z is None or np.shape(z_std) != np.shape(z):
+        shape = None if z is None else np.shape(z)
+        raise ValueError(f"{what}: shape {np.shape(z_std)}, the latents have {shape}")
+    if not (np.isfinite(z_std).all() and (z_std >= 0).all()):
+        raise ValueError(f"{what}: posterior standard deviations must be finite and >= 0")
+    return z_std
 
 
 def _drop_pandas_index(table: pa.Table) -> pa.Table:

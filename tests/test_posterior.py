@@ -78,7 +78,7 @@ def test_latents_tables_carry_the_spread_and_refuse_a_bad_one(tmp_path):
     assert io.read_latents(plain)[2] is None
     with pytest.raises(ValueError, match="finite and >= 0"):
         io.write_table(tmp_path / "bad.parquet", df, io.LATENTS, z, -z_std)
-    with pytest.raises(ValueError, match="shape of z"):
+    with pytest.raises(ValueError, match=r"z_std: shape \(1, 3\), the latents have \(2, 3\)"):
         io.write_table(tmp_path / "bad.parquet", df, io.LATENTS, z, z_std[:1])
 
 

@@ -310,7 +310,7 @@ def test_a_posterior_spread_file_is_read_beside_the_latents_and_checked(tmp_path
     np.save(tmp_path / "neg.npy", -np.ones((20, 4), np.float32))
     np.save(tmp_path / "wplus.npy", np.ones((20, 2, 4), np.float32))
     for name, message in [
-        ("short.npy", r"shape \(19, 4\), the latents in .*z.npy have \(20, 4\)"),
+        ("short.npy", r"of .*z.npy\): shape \(19, 4\), the latents have \(20, 4\)"),
         ("neg.npy", "must be finite and >= 0"),
     ]:
         with pytest.raises(ValueError, match=message):

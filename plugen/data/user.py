@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from plugen.atomic import atomic_path
+from plugen.io import check_spread
 
 LATENT_SUFFIXES = (".npy", ".pt", ".parquet")
 SPLIT_VALUES = ("train", "val", "test")
@@ -538,13 +539,6 @@ def read_spread(
             f"{tuple(z.shape)} (W+ latents are samples already: drop latents_std)"
         )
     z_std, std_ids = read_latents(path)
-    if z_std.shape != z.shape:
-        raise ValueError(
-            f"{path}: posterior spread has shape {tuple(z_std.shape)}, the latents in {latents} "
-            f"have {tuple(z.shape)}; one row per latent, same width"
-        )
     if std_ids is not None and ids is not None and list(std_ids) != list(ids):
         raise ValueError(f"{path}: ids differ from those of {latents} (same rows, same order)")
-    if not (np.isfinite(z_std).all() and (z_std >= 0).all()):
-        raise ValueError(f"{path}: posterior standard deviations must be finite and >= 0")
-    return z_std
+    return check_spread(z_std, z, f"{path} (posterior spread of {latents})")
