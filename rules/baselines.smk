@@ -71,22 +71,8 @@ rule compare_task:
 
 rule rivals_training:
     input:
-        histories=lambda wc: [
-            (
-                out(wc.exp, "history", "plugin.parquet")
-                if m == "plugen"
-                else run_path(wc.exp, m, "history.parquet")
-            )
-            for m in training_methods(wc.exp)
-        ],
-        models=lambda wc: [
-            (
-                out(wc.exp, "models", "plugin.pt")
-                if m == "plugen"
-                else run_path(wc.exp, m, "model.pt")
-            )
-            for m in training_methods(wc.exp)
-        ],
+        histories=training_histories,
+        models=lambda wc: [editor_file(wc.exp, m) for m in training_methods(wc.exp)],
         latents=out("{exp}", "latents.parquet"),
         lib=code("summarize_baselines"),
     output:

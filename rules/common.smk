@@ -195,6 +195,18 @@ def training_methods(exp):
     return ["plugen", *spec(exp).rivals(config)]
 
 
+def training_histories(wc):
+    """The training history of PluGeN and of each rival, in training_methods order."""
+    return [
+        (
+            out(wc.exp, "history", "plugin.parquet")
+            if m == "plugen"
+            else run_path(wc.exp, m, "history.parquet")
+        )
+        for m in training_methods(wc.exp)
+    ]
+
+
 def method_settings(exp, method):
     """A method's model settings and the generation temperature, for the training table."""
     if method == "plugen":

@@ -85,14 +85,7 @@ rule user_latents:
 rule training_table:
     # how PluGeN and each rival trained: data, settings, stopping epoch, validation loss
     input:
-        histories=lambda wc: [
-            (
-                out(wc.exp, "history", "plugin.parquet")
-                if m == "plugen"
-                else run_path(wc.exp, m, "history.parquet")
-            )
-            for m in training_methods(wc.exp)
-        ],
+        histories=training_histories,
         latents=out("{exp}", "latents.parquet"),
         lib=code("training_table"),
     output:
