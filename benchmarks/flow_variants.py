@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -162,10 +161,7 @@ def main() -> None:
     judge_cfg = spec.judge(config).as_dict()
     judge = load_judge(judge_cfg, kinds)
     features = ClassifierFeatures(AttributeClassifier.load(judge_cfg["path"]))
-    real_table = spec.real_images(config)
-    real_df, _ = io.read_table(real_table, io.DATASET)
-    real_df = real_df[real_df["split"] == "test"]
-    real = io.read_images(real_df["image_path"], Path(real_table).parent)
+    real = io.split_images(spec.real_images(config), "test")
     rows = []
     for name in args.variants.split(","):
         model, row = fit_variant(name, z, z_std, keep, y, config, args.exp)

@@ -360,6 +360,14 @@ def write_images(images: np.ndarray, directory: str | Path, names: Sequence[str]
     return rel
 
 
+def split_images(table: str | Path, split: str = "test") -> np.ndarray:
+    """uint8 images ``(n, H, W, 3)`` of one ``split`` of an image dataset table (``DATASET``
+    contract, paths relative to its folder), in table order."""
+    frame, _ = read_table(table, DATASET)
+    rows = frame[frame["split"] == split]
+    return read_images(rows["image_path"], Path(table).parent)
+
+
 def read_images(paths: Sequence[str], root: str | Path) -> np.ndarray:
     """Load images listed in a table as uint8 ``(n, H, W, 3)``, in the order of ``paths``.
 

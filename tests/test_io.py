@@ -154,3 +154,12 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temp_file(tmp_path, mon
     with pytest.raises(OSError, match="disk full"):
         io.write_table(path, _dataset(3), io.DATASET)
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["d.parquet"]
+
+
+def test_split_images_reads_one_split_in_table_order(tmp_path):
+    images = np.arange(5 * 2 * 2 * 3, dtype=np.uint8).reshape(5, 2, 2, 3)
+    paths = io.write_images(images, tmp_path / "images", [f"x{i}" for i in range(5)])
+    df = _dataset().assign(image_path=paths, split=["train", "test", "val", "test", "train"])
+    table = io.write_table(tmp_path / "dataset.parquet", df, io.DATASET)
+    np.testing.assert_array_equal(io.split_images(table, "test"), images[[1, 3]])
+    assert io.split_images(table, "pretrain").shape[0] == 0

@@ -13,9 +13,7 @@ from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821
 log, _ = setup_job(sm)
-df, _ = io.read_table(sm.input.table, io.DATASET)
-test = df[df["split"] == "test"]
-real = io.read_images(test["image_path"], Path(sm.input.table).parent)
+real = io.split_images(sm.input.table, "test")
 sets = {}
 for path, (method, task) in zip(sm.input.samples, sm.params.runs, strict=True):
     samples, _ = io.read_table(path, io.SAMPLES)

@@ -24,9 +24,7 @@ to_images = {
 }
 kinds = sm.params.kinds
 requests = tasks.build_requests("generation", sm.params.task_cfg, None, kinds, sm.params.seed)
-real_df, _ = io.read_table(sm.input.real, io.DATASET)
-real_df = real_df[real_df["split"] == "test"]
-real = io.read_images(real_df["image_path"], Path(sm.input.real).parent)
+real = io.split_images(sm.input.real, "test")
 features = ClassifierFeatures(AttributeClassifier.load(sm.input.features))
 table = generation_sweep(
     editors,
