@@ -90,10 +90,11 @@ def fit_variant(name: str, z, z_std, keep, y, config: dict, exp: str):
 
 def molecules(args, config, spec, z, z_std, keep, y) -> None:
     """Molecule experiments: the configured targeted and unconditional generation, decoded by
-    the experiment's CharVAE and measured with RDKit (plugen.molecules_tasks.score_generation)."""
-    from plugen.backbones.charvae import CharVAE
-    from plugen.evaluate.chem import property_frame
-    from plugen.molecules_tasks import generation_requests, score_generation
+    the experiment's CharVAE and measured with RDKit (``score_generation`` of
+    plugen.experiments.molecules.tasks)."""
+    from plugen.experiments.molecules.charvae import CharVAE
+    from plugen.experiments.molecules.chem import property_frame
+    from plugen.experiments.molecules.tasks import generation_requests, score_generation
 
     cfg, seed = config[args.exp], config["seed"]
     backbone = spec.backbone_file(config) or experiments.results_path(

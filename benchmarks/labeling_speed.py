@@ -14,7 +14,7 @@ import os
 import resource
 import time
 
-from plugen.data.molecules import label_molecules, read_smiles_csv
+from plugen.experiments.molecules.data import label_molecules, read_smiles_csv
 
 DRUGS = [
     "CC(=O)Oc1ccccc1C(=O)O",

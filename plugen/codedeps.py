@@ -13,6 +13,7 @@ Standard library only: the Snakefile calls it at every start.
 from __future__ import annotations
 
 import ast
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -95,21 +96,26 @@ def _parsed(text: str, where: str, package: str) -> tuple[tuple[str, ...], tuple
 
 
 def _package_modules(root: Path, package: str) -> list[str]:
-    """Dotted names of the modules in ``package`` (``plugen.x``), its ``__init__`` too."""
+    """Dotted names of the modules in ``package`` (``plugen.x``), its ``__init__`` and its
+    subpackages' too."""
     folder = root.joinpath(*package.split(".")[1:])
-    return [f"{package}.{p.stem}" if p.stem != "__init__" else package for p in folder.glob("*.py")]
+    modules = [
+        f"{package}.{p.stem}" if p.stem != "__init__" else package for p in folder.glob("*.py")
+    ]
+    return modules + [f"{package}.{p.parent.name}" for p in folder.glob("*/__init__.py")]
 
 
-def library_files(script: str | Path, root: str | Path) -> list[str]:
+def library_files(script: str | Path, root: str | Path, modules: Sequence[str] = ()) -> list[str]:
     """Sorted paths of every file under ``root`` (the ``plugen`` package folder) that
-    ``script`` runs through its imports, data files beside them included.
+    ``script`` runs through its imports, data files beside them included; ``modules``: dotted
+    ``plugen`` modules the script imports by a name it is given (a param), followed the same way.
 
     Raises FileNotFoundError for a missing script and SyntaxError for one that does not parse.
     """
     root = Path(root).resolve()
     seen: set[Path] = set()
     names, dynamic = _direct(Path(script).resolve(), root)
-    todo = list(names) + [m for pkg in dynamic for m in _package_modules(root, pkg)]
+    todo = [*names, *modules] + [m for pkg in dynamic for m in _package_modules(root, pkg)]
     while todo:
         dotted = todo.pop()
         found = _module_file(root, dotted)

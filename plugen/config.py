@@ -114,22 +114,34 @@ _Validator = _with_defaults(jsonschema.Draft202012Validator)
 
 
 def load_schema(path: str | Path | None = None) -> dict:
-    """Read a JSON schema (default: the packaged ``plugen/schemas/config.schema.json``).
+    """Read a JSON schema; by default the whole config's: the packaged
+    ``plugen/schemas/config.schema.json`` (the shared keys) plus one top-level section per
+    experiment folder with a ``schema.json`` (:func:`plugen.experiments.config_sections`).
 
     A (sub)schema written as ``{"$ref": "<name>.schema.json", ...}`` is replaced by that file
-    (next to the referring one), its own keys (e.g. ``default``) taking precedence, so each
-    experiment keeps its own schema file and shared parts (the flow) are written once.
+    (next to the referring one, else among the shared schemas in ``plugen/schemas/``), its own
+    keys (e.g. ``default``) taking precedence, so shared parts (the flow) are written once.
     """
-    if path is None:
-        return _read_schema(SCHEMA_DIR, "config.schema.json")
-    path = Path(path)
-    return _read_schema(path.parent, path.name)
+    if path is not None:
+        path = Path(path)
+        return _read_schema(path.parent, path.name)
+    from plugen.experiments import config_sections
+
+    schema = _read_schema(SCHEMA_DIR, "config.schema.json")
+    for name, section in config_sections().items():
+        part = _inline_refs(json.loads(section.read_text()), section.parent)
+        part.pop("$schema", None)
+        schema["properties"][name] = {**part, "default": {}}
+    return schema
 
 
 def _read_schema(folder: Traversable, ref: str) -> dict:
-    """The schema file ``ref`` (relative, ``/``-separated) of ``folder``, references inlined."""
+    """The schema file ``ref`` (relative, ``/``-separated) of ``folder`` (or, when it is not
+    there, of the shared ``plugen/schemas/``), references inlined."""
     *parts, name = ref.split("/")
     folder = folder.joinpath(*parts) if parts else folder
+    if not (folder / name).is_file():
+        folder = SCHEMA_DIR.joinpath(*parts) if parts else SCHEMA_DIR
     return _inline_refs(json.loads((folder / name).read_text()), folder)
 
 

@@ -1,4 +1,5 @@
-"""The GAN protocol's labels: sample latents, decode, let the external classifier label them.
+"""Labels of latents: the GAN protocol's (sample latents, decode, let the external classifier
+label them) and the semi-supervised setting's (:func:`keep_labels_per_image`).
 
 A decoder-only backbone has no labelled latents, so PluGeN trains on ``(z, classifier(G(z)))``
 (paper Section 4.1, StyleGAN on FFHQ). Binary attributes get hard labels (probability > 0.5)
@@ -7,7 +8,7 @@ and keep their probability in ``prob_<attr>``; continuous ones get the predicted
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -138,3 +139,30 @@ def training_labels(
     y = np.array(labels[keep], dtype=np.float32, copy=True)
     y[np.random.default_rng(seed).random(y.shape) >= label_fraction] = np.nan
     return keep, y
+
+
+def keep_labels_per_image(
+    frame: pd.DataFrame, attributes: Sequence[str], k: int, seed: int
+) -> pd.DataFrame:
+    """A copy of ``frame`` in which every train/val row keeps ``k`` of its ``attributes`` labels,
+    drawn uniformly without replacement (seeded), and the others are NaN (unknown): the
+    semi-supervised setting of the authors' CelebA code (``--labels-per-image``, 5 of 40 there).
+    Test rows keep every label. ``k >= len(attributes)`` keeps all. Raises ``ValueError`` for
+    ``k < 1`` or an attribute column ``frame`` lacks."""
+    missing = [a for a in attributes if a not in frame.columns]
+    if missing or k < 1:
+        raise ValueError(f"keep_labels_per_image: k={k} must be >= 1; missing columns {missing}")
+    out = frame.copy()
+    if k >= len(attributes):
+        return out
+    rows = np.flatnonzero(out["split"].isin(["train", "val"]).to_numpy())
+    rng = np.random.default_rng(seed)
+    keep = np.argsort(rng.random((len(rows), len(attributes))), axis=1)[:, :k]
+    labels = out[list(attributes)].to_numpy(dtype=np.float32, copy=True)
+    hidden = np.ones((len(rows), len(attributes)), dtype=bool)
+    np.put_along_axis(hidden, keep, False, axis=1)
+    block = labels[rows]
+    block[hidden] = np.nan
+    labels[rows] = block
+    out[list(attributes)] = labels
+    return out

@@ -24,10 +24,12 @@ def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
 
 def reference(experiment: str) -> tuple[dict[str, str], dict[str, str]]:
     """The paper's numbers and our protocol notes per metrics table, from
-    ``plugen.reference.<experiment>`` (empty when that module does not exist)."""
+    ``plugen.experiments.<experiment>.reference`` (empty when the folder has none)."""
     try:
-        mod = importlib.import_module(f"plugen.reference.{experiment}")
-    except ModuleNotFoundError:
+        mod = importlib.import_module(f"plugen.experiments.{experiment}.reference")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"plugen.experiments.{experiment}.reference":
+            raise
         return {}, {}
     return getattr(mod, "PAPER", {}), getattr(mod, "NOTES", {})
 

@@ -161,16 +161,12 @@ def build_requests(
     seed: int,
 ) -> pd.DataFrame:
     """The request table of one image task (``generation``, ``manipulation``, ``gradual``,
-    ``flip``/``flip_real``, or CelebA's ``table2``: the paper's 20 requested pairs) from its
+    or ``flip``/``flip_real``; an experiment's own task has its own builder) from its
     config section, over the test ``sources`` (``id`` + attribute columns, NaN = unknown).
     ``gradual`` without an ``attribute`` moves the first continuous one; without ``values`` it
     steps through the 10/30/50/70/90th percentiles of the sources' known values."""
     attrs = list(kinds)
     binary = [a for a, k in kinds.items() if k == "binary"]
-    if task == "table2":
-        from plugen.data.celeba import table2_requests
-
-        return table2_requests(sources, attrs, cfg["n_per_combination"], seed)
     if task == "generation":
         limit = cfg.get("max_combinations")
         return generation_requests(binary, attrs, cfg["n_per_combination"], limit, seed)

@@ -1,9 +1,11 @@
 # celeba_vae (paper Tables 2-3): the user's CelebA decoded once into a dataset Parquet + image
 # shards; the VAE (train_vae), latents (extract_latents) and judge (train_judge) come from the
 # shared rules; Table 2's requested pairs and Table 3's reshaping of the generation metrics here.
-# Its spec: plugen/experiments/celeba_vae.py.
+# Its spec, reader and tables: plugen/experiments/celeba_vae/.
 CV = "celeba_vae"
 CVC = config["celeba_vae"]
+# the module that builds and scores Table 2's requests (sample.py imports it by this name)
+CV_TABLES = "plugen.experiments.celeba_vae.tables"
 
 
 rule celeba_preprocess:
@@ -37,7 +39,7 @@ rule celeba_table2_sample:
         plugin=out(CV, "models", "plugin.pt"),
         decoder=lambda wc: spec(CV).decoder(config).files(),
         sources=out(CV, "latents.parquet"),
-        lib=code("sample"),
+        lib=code("sample", CV_TABLES),
     output:
         table=out(CV, "samples", "table2.parquet"),
         images=directory(out(CV, "samples", "table2")),
@@ -54,6 +56,7 @@ rule celeba_table2_sample:
         gpu=1,
     params:
         task="table2",
+        requests=CV_TABLES,
         method="plugen",
         decoder=decoder(CV),
         task_cfg=CVC["tasks"]["table2"],

@@ -14,11 +14,7 @@ for (
 ) in workflow.configfiles:  # refuse duplicate keys, which Snakemake's loader drops
     read_yaml(_file)
 # schema, defaults, then each experiment's cross-key checks (and the user's files): before any job
-config.update(
-    validate_config(
-        config, Path(workflow.basedir) / "plugen/schemas/config.schema.json"
-    )
-)
+config.update(validate_config(config))
 
 LIB = str(Path(workflow.basedir) / "plugen")
 # torch threads of the training and encoding jobs (config "threads")
@@ -52,11 +48,12 @@ def bench(exp, name):
     return str(Path("benchmarks", "runs", exp, f"{name}.tsv"))
 
 
-def code(script):
-    """The library files workflow/scripts/<script>.py runs through its imports (inputs: an
-    edit of any of them reruns the job; plugen.codedeps follows the imports)."""
+def code(script, *modules):
+    """The library files workflow/scripts/<script>.py runs through its imports, and through
+    ``modules`` it imports by a name given as a param (inputs: an edit of any of them reruns
+    the job; plugen.codedeps follows the imports)."""
     return library_files(
-        str(Path(workflow.basedir, "workflow", "scripts", f"{script}.py")), LIB
+        str(Path(workflow.basedir, "workflow", "scripts", f"{script}.py")), LIB, modules
     )
 
 
@@ -285,7 +282,7 @@ def judge_kinds(wc):
     """Attribute -> kind of the judge a train_classifier job trains."""
     s = judge_of(wc)
     if s == "shapes":
-        from plugen.data.shapes import ATTRIBUTES
+        from plugen.experiments.shapes.data import ATTRIBUTES
 
         return dict(ATTRIBUTES)
     return spec(s).attributes(config)

@@ -1,7 +1,7 @@
 # shapes_gan: the paper's StyleGAN protocol (Table 1) on shapes. A decoder-only DCGAN is trained
 # on unlabelled images; sampled latents are decoded and labelled by the external classifier;
 # PluGeN trains on (z, labels); real images are edited through GAN inversion.
-# Its spec: plugen/experiments/shapes_gan.py.
+# Its spec: plugen/experiments/shapes_gan/.
 SG = "shapes_gan"
 SGC = config["shapes_gan"]
 

@@ -1,6 +1,6 @@
 # The conv VAE backbones trained in the DAG (VAE_EXPS: shapes_vae, celeba_vae) and the encoded
 # latents of every image experiment that encodes its data set (ENCODED_EXPS): one rule each,
-# the data set from common.smk's dataset_table. shapes_vae's spec: plugen/experiments/shapes_vae.py.
+# the data set from common.smk's dataset_table. shapes_vae's spec: plugen/experiments/shapes_vae/.
 
 
 rule train_vae:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plugen.data import celeba
+from plugen.experiments.celeba_vae import data as celeba
 from plugen.io import DATASET, read_table
 from plugen.reference.paper import TABLE2
 
@@ -119,7 +119,7 @@ def test_zip_gives_the_same_table_and_images_as_the_folder(tmp_path):
 
 def test_corrupt_jpeg_is_counted_skipped_and_logged(tmp_path, caplog):
     root = make_root(tmp_path, as_zip=True, corrupt=["000004.jpg"])
-    with caplog.at_level(logging.WARNING, logger="plugen.data.celeba"):
+    with caplog.at_level(logging.WARNING, logger="plugen.experiments.celeba_vae.data"):
         report = celeba.preprocess(root, tmp_path / "out", size=8, progress=False)
     assert report["n_listed"] == N and report["n_written"] == N - 1 and report["n_skipped"] == 1
     assert list(report["skipped"]) == ["000004.jpg"]

@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from plugen import io
-from plugen.data import celeba
 from plugen.experiments.celeba_vae import TABLE2_COLUMNS
+from plugen.experiments.celeba_vae import tables as celeba
+from plugen.labelling import keep_labels_per_image
 
 
 def test_read_images_reads_shard_rows_and_pngs_in_the_order_given(tmp_path):
@@ -26,11 +27,11 @@ def test_k_labels_per_image_hides_the_rest_on_train_and_val_only():
     frame = pd.DataFrame({"split": ["train", "val", "test"] * 4})
     for a in "abcde":
         frame[a] = 1.0
-    out = celeba.keep_labels_per_image(frame, list("abcde"), 2, seed=0)
+    out = keep_labels_per_image(frame, list("abcde"), 2, seed=0)
     known = out[list("abcde")].notna().sum(axis=1)
     assert list(known) == [2, 2, 5] * 4
     assert frame[list("abcde")].notna().all().all()  # the input is left as it was
-    again = celeba.keep_labels_per_image(frame, list("abcde"), 2, seed=0)
+    again = keep_labels_per_image(frame, list("abcde"), 2, seed=0)
     pd.testing.assert_frame_equal(out, again)
 
 

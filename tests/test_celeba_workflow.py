@@ -18,8 +18,8 @@ from PIL import Image
 from test_workflow import snakemake
 
 from plugen import io
-from plugen.data.celeba import ATTRIBUTE_NAMES
 from plugen.experiments.celeba_vae import TABLE2_COLUMNS
+from plugen.experiments.celeba_vae.data import ATTRIBUTE_NAMES
 
 CONFIG = Path(__file__).parent / "data" / "celeba_vae.yaml"
 N, N_TRAIN, N_VAL = 320, 220, 40  # the rest is the test split

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from plugen.backbones.base import Backbone
-from plugen.backbones.charvae import (
+from plugen.experiments.molecules.charvae import (
     CharVAE,
     CharVAELoss,
     Vocabulary,
@@ -13,8 +13,8 @@ from plugen.backbones.charvae import (
     fit_charvae,
     reconstruction_accuracy,
 )
-from plugen.data.molecules import canonical_smiles
-from plugen.evaluate.chem import valid_mask
+from plugen.experiments.molecules.chem import valid_mask
+from plugen.experiments.molecules.data import canonical_smiles
 from plugen.train import TrainConfig
 
 SMILES = [

@@ -7,8 +7,8 @@ import pytest
 import torch
 from test_charvae import SMILES
 
-from plugen.backbones import charvae_pretrain as cp
-from plugen.backbones.charvae import CharVAE
+from plugen.experiments.molecules import charvae_pretrain as cp
+from plugen.experiments.molecules.charvae import CharVAE
 from plugen.train import TrainConfig, train
 
 
@@ -75,7 +75,7 @@ def test_a_killed_run_exports_its_best_weights_and_resumes(corpus, tmp_path, mon
 def test_a_second_stage_starts_from_the_first_and_raises_beta_from_where_it_ended(
     corpus, tmp_path, monkeypatch
 ):
-    from plugen.backbones import charvae
+    from plugen.experiments.molecules import charvae
 
     first, _ = cp.pretrain(recipe(epochs=1), corpus, tmp_path / "s1.pt", progress_bars=False)
     stage2 = recipe(epochs=1)

@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from plugen.evaluate.chem import (
+from plugen.experiments.molecules.chem import (
     fcd,
     generation_metrics,
     novelty,
@@ -84,7 +84,7 @@ def test_generation_metrics_row():
 
 
 def test_fcd_groups_embed_the_reference_once(monkeypatch):
-    from plugen.evaluate import chem
+    from plugen.experiments.molecules import chem
 
     calls = []
 

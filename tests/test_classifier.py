@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 import torch
 
-from plugen.data.shapes import ATTRIBUTES, ShapesConfig, make_classifier_set
 from plugen.evaluate.classifier import AttributeClassifier, evaluate_classifier, fit_classifier
+from plugen.experiments.shapes.data import ATTRIBUTES, ShapesConfig, make_classifier_set
 from plugen.train import TrainConfig
 
 TINY = {"widths": [8, 16, 32], "feature_dim": 32}

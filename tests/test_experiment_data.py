@@ -8,7 +8,7 @@ import pytest
 
 from plugen import experiments
 from plugen.config import load_config
-from plugen.data.celeba import SPLIT_SIZES
+from plugen.experiments.celeba_vae.data import SPLIT_SIZES
 
 TINY = load_config("tests/data/tiny.yaml")  # shapes: n_pretrain 300, n_val 60, n_test 64
 

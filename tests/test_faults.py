@@ -304,7 +304,7 @@ def _fit_vae(cfg: TrainConfig):
 
 
 def _fit_charvae(cfg: TrainConfig):
-    from plugen.backbones.charvae import fit_charvae
+    from plugen.experiments.molecules.charvae import fit_charvae
 
     smiles = ["CCO", "c1ccccc1", "CCN", "CC(=O)O", "CCCC", "OCCO", "CNC", "C1CCCCC1"] * 4
     return fit_charvae(

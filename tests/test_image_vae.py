@@ -15,7 +15,7 @@ from plugen.backbones.image_vae import (
     reconstruction_quality,
     vae_loss,
 )
-from plugen.data.shapes import ShapesConfig, make_dataset
+from plugen.experiments.shapes.data import ShapesConfig, make_dataset
 from plugen.train import TrainConfig
 
 TINY = {"latent_dim": 8, "widths": [8, 16, 32]}

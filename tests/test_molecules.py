@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from plugen.data import molecules
-from plugen.data.molecules import (
+from plugen.experiments.molecules import data as molecules
+from plugen.experiments.molecules.data import (
     assign_splits,
     compute_properties,
     fetch_moses_csv,

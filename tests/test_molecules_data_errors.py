@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from plugen.data.molecules import prepare_molecules
+from plugen.experiments.molecules.data import prepare_molecules
 
 pytest.importorskip("rdkit")
 

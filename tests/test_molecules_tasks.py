@@ -4,10 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from plugen.data.molecules import LABELS, PROPERTIES
-from plugen.evaluate.chem import property_frame
-from plugen.model import PluGeN
-from plugen.molecules_tasks import (
+from plugen.experiments.molecules.chem import property_frame
+from plugen.experiments.molecules.data import LABELS, PROPERTIES
+from plugen.experiments.molecules.tasks import (
     UNCONDITIONAL,
     decoded_labels,
     generation_requests,
@@ -15,6 +14,7 @@ from plugen.molecules_tasks import (
     pick_seeds,
     score_generation,
 )
+from plugen.model import PluGeN
 
 
 def test_requests_set_one_property_at_a_time():

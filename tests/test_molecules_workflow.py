@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from plugen import io
-from plugen.data.molecules import PROPERTIES, mol_from_smiles
+from plugen.experiments.molecules.data import PROPERTIES, mol_from_smiles
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBSTITUENTS = ["C", "CC", "O", "N", "Cl", "F", "C(=O)O", "OC", "C#N", "C(F)(F)F"]

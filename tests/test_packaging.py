@@ -133,7 +133,7 @@ def test_every_schema_reference_names_a_file_inside_the_package():
 
 def test_schemas_and_moses_metadata_load_outside_the_checkout(tmp_path, monkeypatch):
     from plugen.config import load_config, load_schema
-    from plugen.data import molecules
+    from plugen.experiments.molecules import data as molecules
 
     monkeypatch.chdir(tmp_path)
     schema = load_schema()

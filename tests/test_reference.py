@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from plugen.experiments.molecules import reference as molecules_reference
 from plugen.reference import paper
 from plugen.summary import render_summary
 
 TEXT = (Path(paper.__file__).parent / "paper_tables.txt").read_text(encoding="utf-8")
 EXPERIMENTS = ["shapes_vae", "shapes_gan", "molecules", "shapes", "celeba_vae", "stylegan_ffhq"]
+# the paper's protocol facts: the image sections in paper.py, chemistry with its experiment
+ALL_PROTOCOL = {**paper.PROTOCOL, **molecules_reference.PROTOCOL}
 
 
 def _parse_tables(text: str) -> dict[int, dict]:
@@ -67,7 +70,7 @@ def test_speed_claim_and_protocol_facts_are_stated_in_the_text():
     quote, speed = paper.SPEED["quote"], paper.SPEED
     assert f"trained {speed['training_speedup_vs_styleflow']} times faster" in quote
     assert f"around {speed['inference_speedup_vs_styleflow']} times faster in inference" in quote
-    for experiment, facts in paper.PROTOCOL.items():
+    for experiment, facts in ALL_PROTOCOL.items():
         for name, (val, quote) in facts.items():
             assert quote in statements, (experiment, name)
             values = val if isinstance(val, tuple) else (val,)
@@ -89,7 +92,7 @@ def _allowed_numbers() -> set[str]:
             out |= {f"{v:.2f}" for v in row.values()}
     out |= {str(paper.SPEED["training_speedup_vs_styleflow"])}
     out |= {str(paper.SPEED["inference_speedup_vs_styleflow"])}
-    for facts in paper.PROTOCOL.values():
+    for facts in ALL_PROTOCOL.values():
         for val, _ in facts.values():
             for v in val if isinstance(val, tuple) else (val,):
                 out |= {str(v), f"{v // 1000}k" if isinstance(v, int) and v >= 1000 else str(v)}
@@ -98,7 +101,7 @@ def _allowed_numbers() -> set[str]:
 
 @pytest.mark.parametrize("experiment", EXPERIMENTS)
 def test_module_strings_hold_only_numbers_from_paper_py(experiment):
-    mod = importlib.import_module(f"plugen.reference.{experiment}")
+    mod = importlib.import_module(f"plugen.experiments.{experiment}.reference")
     allowed = _allowed_numbers()
     for key, text in mod.PAPER.items():
         # figure and table references are names, not results
@@ -108,12 +111,12 @@ def test_module_strings_hold_only_numbers_from_paper_py(experiment):
 
 
 def test_modules_print_the_corrected_numbers():
-    shapes_vae = importlib.import_module("plugen.reference.shapes_vae").PAPER
+    shapes_vae = importlib.import_module("plugen.experiments.shapes_vae.reference").PAPER
     assert "PluGeN 0.69" in shapes_vae["manipulation"] and "0.81" not in shapes_vae["manipulation"]
     assert "F1 PluGeN 0.44" in shapes_vae["generation"]
     assert "AUC PluGeN 0.76" in shapes_vae["generation"]
     assert "Table 3 reports no FID" in shapes_vae["fid"] and "28.07" in shapes_vae["fid"]
-    gan = importlib.import_module("plugen.reference.shapes_gan").PAPER
+    gan = importlib.import_module("plugen.experiments.shapes_gan.reference").PAPER
     assert "PluGeN 46.51, StyleFlow 32.59" in gan["fid"]
     assert "3 times faster" in gan["timing"] and "100 times faster" in gan["timing"]
 
@@ -122,7 +125,9 @@ def test_modules_print_the_corrected_numbers():
     ("experiment", "numbers"), [("celeba_vae", (2, 3)), ("stylegan_ffhq", (1,))]
 )
 def test_new_modules_carry_every_number_of_their_tables(experiment, numbers):
-    text = " ".join(importlib.import_module(f"plugen.reference.{experiment}").PAPER.values())
+    text = " ".join(
+        importlib.import_module(f"plugen.experiments.{experiment}.reference").PAPER.values()
+    )
     for number in numbers:
         table = paper.get_table(number)
         for method, row in table["rows"].items():
@@ -145,6 +150,6 @@ def test_reference_table_renders_the_printed_layout():
 
 
 def test_protocol_lookup_names_what_is_known():
-    assert paper.protocol("celeba_vae", "n_combinations") == 20
+    assert paper.protocol("vae_backbone", "n_combinations") == 20
     with pytest.raises(KeyError, match="expected one of"):
-        paper.protocol("celeba_vae", "n_pairs")
+        paper.protocol("vae_backbone", "n_pairs")

@@ -14,11 +14,11 @@ LIGHT_MODULES = [
     "plugen.tasks",
     "plugen.summary",
     "plugen.plots",
-    "plugen.molecules_tasks",
-    "plugen.molecules_figures",
-    "plugen.evaluate.chem",
-    "plugen.data.molecules",
-    "plugen.data.shapes",
+    "plugen.experiments.molecules.tasks",
+    "plugen.experiments.molecules.figures",
+    "plugen.experiments.molecules.chem",
+    "plugen.experiments.molecules.data",
+    "plugen.experiments.shapes.data",
 ]
 
 

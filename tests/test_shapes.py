@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from plugen.data.shapes import (
+from plugen.experiments.shapes.data import (
     ATTRIBUTES,
     BINARY,
     ShapesConfig,

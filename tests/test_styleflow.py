@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from plugen.data import styleflow
+from plugen.experiments.stylegan_ffhq import styleflow
 
 N = 6
 

@@ -14,7 +14,7 @@ value or metric (the paper's row label). Values are the printed ones (two decima
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -113,9 +113,11 @@ SPEED = {
     "quote": _SPEED_QUOTE,
 }
 
-#: Protocol facts stated in the text: ``name -> (value, the sentence that states it)``.
+#: Protocol facts stated in the text, per section of the paper's experiments:
+#: ``section -> name -> (value, the sentence that states it)``. An experiment folder's
+#: ``reference.py`` may hold the facts of its own section in the same form.
 PROTOCOL: dict[str, dict[str, tuple]] = {
-    "stylegan_ffhq": {
+    "gan_backbone": {
         "n_images": (
             70000,
             "trained on Flickr-Faces-HQ (FFHQ) containing 70 000 high-quality images of "
@@ -148,7 +150,7 @@ PROTOCOL: dict[str, dict[str, tuple]] = {
             "difficult to assess their modifications.",
         ),
     },
-    "celeba_vae": {
+    "vae_backbone": {
         "image_size": (
             256,
             "We use CelebA database, where every image of the size 256×256 is annotated with "
@@ -174,65 +176,22 @@ PROTOCOL: dict[str, dict[str, tuple]] = {
             "³For cVAE and Δ -GAN we use images of the size 64×64 following their implementations.",
         ),
     },
-    "molecules": {
-        "dataset_size": (250000, "It was trained on ZINC 250k database"),
-        "n_per_target": (
-            25000,
-            "For every attribute, we generate 25k molecules with 3 different values: for logP we "
-            "set the label of generated molecules to: 1.5, 3.0, 4.5; for TPSA we set generated "
-            "labels to: 40, 60, 80; for SAS we set them to: 2.0, 3.0, 4.0, which gives 9 "
-            "scenarios in total.",
-        ),
-        "targets_logP": (
-            (1.5, 3.0, 4.5),
-            "For every attribute, we generate 25k molecules with 3 different values: for logP we "
-            "set the label of generated molecules to: 1.5, 3.0, 4.5; for TPSA we set generated "
-            "labels to: 40, 60, 80; for SAS we set them to: 2.0, 3.0, 4.0, which gives 9 "
-            "scenarios in total.",
-        ),
-        "targets_TPSA": (
-            (40, 60, 80),
-            "For every attribute, we generate 25k molecules with 3 different values: for logP we "
-            "set the label of generated molecules to: 1.5, 3.0, 4.5; for TPSA we set generated "
-            "labels to: 40, 60, 80; for SAS we set them to: 2.0, 3.0, 4.0, which gives 9 "
-            "scenarios in total.",
-        ),
-        "targets_SAS": (
-            (2.0, 3.0, 4.0),
-            "For every attribute, we generate 25k molecules with 3 different values: for logP we "
-            "set the label of generated molecules to: 1.5, 3.0, 4.5; for TPSA we set generated "
-            "labels to: 40, 60, 80; for SAS we set them to: 2.0, 3.0, 4.0, which gives 9 "
-            "scenarios in total.",
-        ),
-        "n_scenarios": (
-            9,
-            "For every attribute, we generate 25k molecules with 3 different values: for logP we "
-            "set the label of generated molecules to: 1.5, 3.0, 4.5; for TPSA we set generated "
-            "labels to: 40, 60, 80; for SAS we set them to: 2.0, 3.0, 4.0, which gives 9 "
-            "scenarios in total.",
-        ),
-        "lead_logP_increase": (
-            3,
-            "force PluGeN to gradually increase the value of logP by 3 and decode the resulting "
-            "molecules.",
-        ),
-    },
 }
 
 
-def protocol(experiment: str, name: str):
-    """The value of a protocol fact, e.g. ``protocol("celeba_vae", "n_combinations") == 20``.
+def protocol(section: str, name: str, facts: Mapping[str, Mapping[str, tuple]] | None = None):
+    """The value of a protocol fact, e.g. ``protocol("vae_backbone", "n_combinations") == 20``,
+    from :data:`PROTOCOL` or from ``facts`` (the same form).
 
-    Raises ``KeyError`` naming the known experiments or facts when one is unknown.
+    Raises ``KeyError`` naming the known sections or facts when one is unknown.
     """
-    if experiment not in PROTOCOL:
-        known = list(PROTOCOL)
-        raise KeyError(f"paper.py: no protocol for '{experiment}', expected one of {known}")
-    facts = PROTOCOL[experiment]
-    if name not in facts:
-        known = list(facts)
-        raise KeyError(f"paper.py: {experiment} has no fact '{name}', expected one of {known}")
-    return facts[name][0]
+    facts = PROTOCOL if facts is None else facts
+    if section not in facts:
+        raise KeyError(f"paper.py: no protocol for '{section}', expected one of {list(facts)}")
+    if name not in facts[section]:
+        known = list(facts[section])
+        raise KeyError(f"paper.py: {section} has no fact '{name}', expected one of {known}")
+    return facts[section][name][0]
 
 
 def get_table(table: str | int | dict) -> dict:

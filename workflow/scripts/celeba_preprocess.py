@@ -1,10 +1,10 @@
 """Decode the user's CelebA once: dataset Parquet + uint8 image shards, and a report of what was
-read and skipped (plugen.data.celeba.preprocess)."""
+read and skipped (plugen.experiments.celeba_vae.data.preprocess)."""
 
 import json
 
 from plugen.atomic import atomic_path
-from plugen.data.celeba import preprocess
+from plugen.experiments.celeba_vae.data import preprocess
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821

@@ -2,7 +2,7 @@
 CelebA, beside the paper's printed rows."""
 
 from plugen import io
-from plugen.data import celeba
+from plugen.experiments.celeba_vae import tables as celeba
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821

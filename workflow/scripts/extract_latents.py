@@ -21,8 +21,8 @@ from plugen.backbones.image_vae import (
     latent_kl,
     reconstruction_quality,
 )
-from plugen.data.celeba import keep_labels_per_image
 from plugen.evaluate.metrics import image_error
+from plugen.labelling import keep_labels_per_image
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821

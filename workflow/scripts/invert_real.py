@@ -4,8 +4,8 @@ from pathlib import Path
 
 from plugen import io
 from plugen.backbones.dcgan import DCGAN, decode_latents, invert_images
-from plugen.data.shapes import ATTRIBUTES
 from plugen.evaluate.classifier import AttributeClassifier
+from plugen.experiments.shapes.data import ATTRIBUTES
 from plugen.labelling import inversion_report, inverted_table
 from plugen.runtime import setup_job
 

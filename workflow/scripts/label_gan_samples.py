@@ -2,8 +2,8 @@
 
 from plugen import io
 from plugen.backbones.dcgan import DCGAN, backbone_latents, decode_latents
-from plugen.data.shapes import ATTRIBUTES
 from plugen.evaluate.classifier import AttributeClassifier
+from plugen.experiments.shapes.data import ATTRIBUTES
 from plugen.labelling import label_balance, label_latents
 from plugen.runtime import setup_job
 

@@ -5,7 +5,7 @@ the job with one line naming the file.
 """
 
 from plugen import io
-from plugen.data.molecules import prepare_molecules
+from plugen.experiments.molecules.data import prepare_molecules
 from plugen.runtime import setup
 
 sm = snakemake  # noqa: F821

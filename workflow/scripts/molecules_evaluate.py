@@ -3,8 +3,8 @@
 import numpy as np
 
 from plugen import io
-from plugen.evaluate.chem import property_frame
-from plugen.molecules_tasks import score_generation
+from plugen.experiments.molecules.chem import property_frame
+from plugen.experiments.molecules.tasks import score_generation
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821

@@ -1,7 +1,7 @@
 """FCD of each generated group vs held-out test molecules (val molecules as the floor)."""
 
 from plugen import io
-from plugen.molecules_tasks import fcd_table
+from plugen.experiments.molecules.tasks import fcd_table
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821

@@ -1,6 +1,6 @@
 """The MOSES training csv, read out of the pinned molsets wheel (pip download, sha256 checked)."""
 
-from plugen.data.molecules import fetch_moses_csv
+from plugen.experiments.molecules.data import fetch_moses_csv
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821

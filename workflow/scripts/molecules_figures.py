@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from plugen import io
-from plugen.molecules_figures import density_figure, lead_grid
+from plugen.experiments.molecules.figures import density_figure, lead_grid
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821

@@ -1,8 +1,8 @@
 """Generate molecules for each requested property value (one at a time) and unconditionally."""
 
 from plugen import PluGeN, io
-from plugen.backbones.charvae import CharVAE
-from plugen.molecules_tasks import generation_requests
+from plugen.experiments.molecules.charvae import CharVAE
+from plugen.experiments.molecules.tasks import generation_requests
 from plugen.runtime import setup_job
 from plugen.tasks import run_requests
 

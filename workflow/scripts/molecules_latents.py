@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from plugen import io
-from plugen.backbones.charvae import CharVAE, charvae_report
-from plugen.data.molecules import PROPERTIES
-from plugen.molecules_tasks import decoded_labels
+from plugen.experiments.molecules.charvae import CharVAE, charvae_report
+from plugen.experiments.molecules.data import PROPERTIES
+from plugen.experiments.molecules.tasks import decoded_labels
 from plugen.runtime import setup
 
 sm = snakemake  # noqa: F821

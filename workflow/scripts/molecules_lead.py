@@ -1,8 +1,8 @@
 """Lead optimization: raise one property's label coordinate of seed molecules step by step."""
 
 from plugen import PluGeN, io
-from plugen.backbones.charvae import CharVAE
-from plugen.molecules_tasks import lead_optimization, pick_seeds
+from plugen.experiments.molecules.charvae import CharVAE
+from plugen.experiments.molecules.tasks import lead_optimization, pick_seeds
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821

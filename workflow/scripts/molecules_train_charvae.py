@@ -7,7 +7,7 @@ killed job resumes from its last epoch) and deleted once the outputs are written
 from pathlib import Path
 
 from plugen import io
-from plugen.backbones.charvae import fit_charvae
+from plugen.experiments.molecules.charvae import fit_charvae
 from plugen.runtime import setup_job
 from plugen.train import History, TrainConfig
 

@@ -1,10 +1,12 @@
 """Answer one task's requests with PluGeN or a rival; decode them when the experiment has a
 decoder. Rivals get the same requests (same sources, config and seed); those that condition an
 edit on the source's labels (cFlow, CNF) get the sources' label columns (tasks.source_labels).
-``params.task`` names a task run without a ``{task}`` wildcard (CelebA's ``table2``).
+``params.task`` names a task run without a ``{task}`` wildcard (an experiment's own task) and
+``params.requests`` the module whose ``build_requests`` makes its requests.
 An image rival (MSP, cVAE) answers with its own images: it edits the test images the source
 latents were encoded from, and its samples table has no latents."""
 
+import importlib
 from pathlib import Path
 
 from plugen import io, tasks
@@ -26,7 +28,9 @@ if task != "generation" or not isinstance(model, FlatImageEditor):  # checks the
     dataset = next(iter(getattr(sm.input, "dataset", [])), None)  # image rivals only
     source_z = source_latents(model, sources, z[test], sm.input.sources, sm.input.plugin, dataset)
 labels = None if method == "plugen" else tasks.source_labels(sources, model.attributes)
-requests = tasks.build_requests(task, cfg, sources, model.kinds, seed)
+builder = getattr(sm.params, "requests", None)
+build = importlib.import_module(builder).build_requests if builder else tasks.build_requests
+requests = build(task, cfg, sources, model.kinds, seed)
 zs = tasks.run_requests(model, requests, source_z, cfg.get("temperature", 1.0), seed, labels)
 names = requests["sample_id"].tolist()
 if isinstance(model, FlatImageEditor):

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from plugen import io
-from plugen.data import shapes
+from plugen.experiments.shapes import data as shapes
 from plugen.runtime import setup_job
 
 sm = snakemake  # noqa: F821

@@ -4,7 +4,7 @@ from plugen.reference.paper import protocol
 
 PAPER = {
     "classifier": "The paper's judge is a multi-label ResNet-"
-    f"{protocol('celeba_vae', 'classifier_depth')} trained on CelebA (no accuracy reported).",
+    f"{protocol('vae_backbone', 'classifier_depth')} trained on CelebA (no accuracy reported).",
 }
 NOTES = {
     "classifier": "Trained on a separate, fully crossed rendering; tested on the real test split.",

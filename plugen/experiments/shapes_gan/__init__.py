@@ -4,11 +4,13 @@ edited through GAN inversion (``flip_real``)."""
 
 from __future__ import annotations
 
-from plugen.experiments import Config, Decoder, register, results_path
-from plugen.experiments.shapes_vae import ShapesExperiment
+from plugen.experiments.shapes import ShapesExperiment
+from plugen.experiments.spec import Config, Decoder, register, results_path
 
 
 class ShapesGAN(ShapesExperiment):
+    backbone_key = "gan"
+
     def latent_width(self, config: Config) -> int:
         return config["shapes_gan"]["gan"]["latent_dim"]
 
@@ -43,7 +45,6 @@ SPEC = register(
         shared=("shapes",),
         figure_dirs=("gan_figures",),
         task_sources={"flip_real": "inverted.parquet"},
-        reference="shapes_gan",
         paper_rivals={"flip": (1, ())},
         rival_note="cFlow and CNF edit conditioned on the source's labels: the classifier's "
         "labels of the sampled images (flip), a label it was unsure of taken as its probability "

@@ -1,14 +1,15 @@
 """The paper's CelebA VAE experiments: manipulation (Table 2, PluGeN vs MSP and cFlow) and
 independent conditional generation (Table 3, PluGeN vs cFlow, Δ-GAN and cVAE). Our ``table2``
-and ``table3`` carry the paper's columns beside ours (plugen.data.celeba.score_table2, table3)."""
+and ``table3`` carry the paper's columns beside ours (``score_table2`` and ``table3`` of
+:mod:`plugen.experiments.celeba_vae.tables`)."""
 
 from plugen.reference.paper import TABLE2, by_column, by_method, protocol
 
 _PER_PAIR = by_column(2, ("PluGeN", "MSP", "cFlow"), TABLE2["columns"][:-2])
-_DEPTH = protocol("celeba_vae", "classifier_depth")
+_DEPTH = protocol("vae_backbone", "classifier_depth")
 _TABLE2 = (
     "Table 2 (two attributes requested per image, "
-    f"{protocol('celeba_vae', 'n_combinations')} combinations, judged by a ResNet-{_DEPTH}): "
+    f"{protocol('vae_backbone', 'n_combinations')} combinations, judged by a ResNet-{_DEPTH}): "
     f"average accuracy {by_method(2, 'Average Acc')}"
 )
 _TABLE3 = (
@@ -28,13 +29,14 @@ PAPER = {
     "vae": "Backbone reconstruction quality (not reported in the paper).",
 }
 NOTES = {
-    "": f"CelebA images of {protocol('celeba_vae', 'image_size')} x "
-    f"{protocol('celeba_vae', 'image_size')} with {protocol('celeba_vae', 'n_labels')} binary "
+    "": f"CelebA images of {protocol('vae_backbone', 'image_size')} x "
+    f"{protocol('vae_backbone', 'image_size')} with {protocol('vae_backbone', 'n_labels')} binary "
     "labels (cVAE and Δ-GAN use "
-    f"{protocol('celeba_vae', 'baseline_image_size')} x "
-    f"{protocol('celeba_vae', 'baseline_image_size')}); the VAE and the evaluation protocol "
+    f"{protocol('vae_backbone', 'baseline_image_size')} x "
+    f"{protocol('vae_backbone', 'baseline_image_size')}); the VAE and the evaluation protocol "
     "follow MSP. Paper attribute names map to CelebA columns as in "
-    "plugen.data.celeba.PAPER_ATTRIBUTES (beard: No_Beard = 0, makeup: Heavy_Makeup, "
+    "PAPER_ATTRIBUTES of plugen.experiments.celeba_vae.data (beard: No_Beard = 0, makeup: "
+    "Heavy_Makeup, "
     "open-mouth: Mouth_Slightly_Open, golden-hair: Blond_Hair, female: Male = 0).",
     "table2": "Ours: each of the paper's 20 pairs set on celeba_vae.tasks.table2.n_per_combination "
     "random test images, whatever their labels; a success when the judge reads both requested "

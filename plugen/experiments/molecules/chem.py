@@ -1,8 +1,8 @@
 """Chemistry metrics for generated SMILES: validity, uniqueness, novelty, property shift,
 Tanimoto similarity to a seed molecule and the Frechet ChemNet Distance (``fcd-torch``).
 
-Properties come from :func:`plugen.data.molecules.compute_properties`, the same labeller that
-made the data set, so generated and training values are comparable.
+Properties come from :func:`plugen.experiments.molecules.data.compute_properties`, the same
+labeller that made the data set, so generated and training values are comparable.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from plugen.data.molecules import canonical_smiles, compute_properties, mol_from_smiles
+from plugen.experiments.molecules.data import canonical_smiles, compute_properties, mol_from_smiles
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 from plugen.backbones.image_vae import kl_per_dim
 from plugen.checkpoint import load_checkpoint, save_checkpoint
-from plugen.data.molecules import canonical_smiles
-from plugen.evaluate.chem import uniqueness, validity
+from plugen.experiments.molecules.chem import uniqueness, validity
+from plugen.experiments.molecules.data import canonical_smiles
 from plugen.nn import module_device
 from plugen.train import History, TrainConfig, seed_everything, train
 

@@ -6,7 +6,7 @@ _PER_VALUE = by_column(1, ("PluGeN", "StyleFlow"), TABLE1["columns"][:-2])
 
 PAPER = {
     "flip": "Table 1 (StyleGAN on FFHQ, one of "
-    f"{protocol('stylegan_ffhq', 'n_edited_attributes')} binary attributes set per image, judged "
+    f"{protocol('gan_backbone', 'n_edited_attributes')} binary attributes set per image, judged "
     f"by Microsoft Face API): average accuracy {by_method(1, 'Average Acc')}; per requested "
     f"value, PluGeN/StyleFlow: {_PER_VALUE}.",
     "flip_real": "The paper describes editing real images by inverting the GAN (gradient descent "

@@ -33,7 +33,7 @@ PROPERTIES = ("logP", "TPSA", "SAS")
 # PluGeN's label kinds (the molecules experiment's spec reads this dict)
 LABELS = {p: "continuous" for p in PROPERTIES}
 # package data next to this module (pyproject.toml [tool.setuptools.package-data])
-DEFAULT_WHEEL_META = files("plugen.data") / "moses_wheel.json"
+DEFAULT_WHEEL_META = files(__package__) / "moses_wheel.json"
 _SMILES_COLUMNS = ("SMILES", "smiles", "Smiles")
 
 
@@ -45,7 +45,7 @@ def fetch_moses_csv(
 
     Downloads the pinned ``molsets`` wheel with ``pip download --no-deps`` into ``wheel_dir``
     (skipped when a wheel with the right hash is already there), checks its sha256 against
-    ``meta`` (dict or path; default: the packaged ``plugen/data/moses_wheel.json``) and
+    ``meta`` (dict or path; default: the packaged ``moses_wheel.json`` beside this module) and
     extracts only the csv member.
     ``dest_csv`` ending in ``.gz`` keeps the gzip bytes, otherwise the csv is decompressed.
     Raises RuntimeError when pip fails (no network) and ValueError on a hash mismatch.

@@ -1,6 +1,6 @@
-"""What the experiments on the user's own files share (``custom``, ``stylegan_ffhq``): figures
-and summary tables that follow the decoder and judge they were given, and the checks of those
-files and models before any job."""
+"""What the experiments on the user's own files share (latents, and optionally a decoder and a
+judge, given by path): figures and summary tables that follow the decoder and judge they were
+given, and the checks of those files and models before any job."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from plugen.experiments import Config, Decoder, Experiment, Judge
+from plugen.experiments.spec import Config, Decoder, Experiment, Judge
 
 
 def file_stamp(paths: Sequence[str]) -> tuple[int, ...]:

@@ -2,11 +2,11 @@
 
 from plugen.reference.paper import by_method, protocol
 
-_N_PAIRS = protocol("celeba_vae", "n_combinations")
+_N_PAIRS = protocol("vae_backbone", "n_combinations")
 
 PAPER = {
     "generation": "Table 3 (CelebA, VAE backbone, label variables sampled independently, "
-    f"judged by a ResNet-{protocol('celeba_vae', 'classifier_depth')} attribute classifier): "
+    f"judged by a ResNet-{protocol('vae_backbone', 'classifier_depth')} attribute classifier): "
     f"F1 {by_method(3, 'F1')}; AUC {by_method(3, 'AUC')}.",
     "manipulation": "Table 2 (CelebA, VAE backbone, two attributes requested per image, "
     f"{_N_PAIRS} combinations): average accuracy {by_method(2, 'Average Acc')}.",

@@ -9,8 +9,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from plugen.experiments import Config, Decoder, Judge, register
-from plugen.experiments.user import UserFilesExperiment, file_stamp
+from plugen.experiments.capabilities.user_files import UserFilesExperiment, file_stamp
+from plugen.experiments.spec import Config, Decoder, Judge, register
 
 
 @lru_cache(maxsize=2)
@@ -18,8 +18,8 @@ def _read(latents: str, attributes: str, thresholds: tuple, n_test: int, stamp: 
     import numpy as np
     import pandas as pd
 
-    from plugen.data.styleflow import binarize, read_styleflow, split_styleflow
     from plugen.data.user import reduce_w_plus
+    from plugen.experiments.stylegan_ffhq.styleflow import binarize, read_styleflow, split_styleflow
 
     w, attrs = read_styleflow(latents, attributes)
     labels = binarize(attrs, dict(thresholds)).reset_index(drop=True)
@@ -41,7 +41,7 @@ class StyleGANFFHQ(UserFilesExperiment):
         return _read(*paths, thresholds, d["n_test"], file_stamp(paths))
 
     def attributes(self, config: Config) -> dict[str, str]:
-        from plugen.data.styleflow import BINARY, CONTINUOUS
+        from plugen.experiments.stylegan_ffhq.styleflow import BINARY, CONTINUOUS
 
         return {**dict.fromkeys(BINARY, "binary"), **dict.fromkeys(CONTINUOUS, "continuous")}
 
@@ -92,4 +92,4 @@ class StyleGANFFHQ(UserFilesExperiment):
         return self.model_problems(config, kinds, "Table 1 attributes", z.shape[1])
 
 
-SPEC = register(StyleGANFFHQ("stylegan_ffhq", latents="user", reference="stylegan_ffhq"))
+SPEC = register(StyleGANFFHQ("stylegan_ffhq", latents="user"))

@@ -4,7 +4,7 @@ FFHQ, labelled by Microsoft Face API."""
 from plugen.reference.paper import SPEED, TABLE1, by_column, by_method, protocol
 
 _PER_VALUE = by_column(1, ("PluGeN", "StyleFlow"), TABLE1["columns"][:-2])
-_N_EDITED = protocol("stylegan_ffhq", "n_edited_attributes")
+_N_EDITED = protocol("gan_backbone", "n_edited_attributes")
 
 PAPER = {
     "flip": f"Table 1 (one of {_N_EDITED} binary attributes set per image, success judged by "
@@ -16,10 +16,10 @@ PAPER = {
     "inference, on the same hardware (no absolute times given).",
 }
 NOTES = {
-    "": f"StyleGAN trained on FFHQ ({protocol('stylegan_ffhq', 'n_images')} images); PluGeN is a "
-    f"NICE flow on w in R^{protocol('stylegan_ffhq', 'latent_dim')}. "
-    f"{protocol('stylegan_ffhq', 'n_labelled_attributes')} attributes are labelled; "
-    f"{protocol('stylegan_ffhq', 'n_continuous_attributes')} of them (age, pitch, yaw) are "
+    "": f"StyleGAN trained on FFHQ ({protocol('gan_backbone', 'n_images')} images); PluGeN is a "
+    f"NICE flow on w in R^{protocol('gan_backbone', 'latent_dim')}. "
+    f"{protocol('gan_backbone', 'n_labelled_attributes')} attributes are labelled; "
+    f"{protocol('gan_backbone', 'n_continuous_attributes')} of them (age, pitch, yaw) are "
     "continuous and not scored in Table 1.",
     "fid": "FID: Inception-v3 pool features of edited vs real images (plugen.evaluate.fid with "
     "a user-supplied Inception file).",

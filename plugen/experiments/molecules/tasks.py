@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from plugen.data.molecules import PROPERTIES
-from plugen.evaluate.chem import (
+from plugen.experiments.molecules.chem import (
     canonicalize,
     fcd_groups,
     novelty,
@@ -25,6 +24,7 @@ from plugen.evaluate.chem import (
     uniqueness,
     valid_mask,
 )
+from plugen.experiments.molecules.data import PROPERTIES
 
 if TYPE_CHECKING:  # the model (and torch) only for hints: scoring jobs stay torch-free
     from plugen.model import PluGeN
@@ -64,8 +64,9 @@ def decoded_labels(
 ) -> pd.DataFrame:
     """Properties of the molecules the backbone decodes from latents ``z: (n, d)``.
 
-    Returns the aligned :func:`plugen.evaluate.chem.property_frame` (``valid``, logP, TPSA,
-    SAS; NaN where the decoding is not a valid molecule, i.e. an unknown label for PluGeN).
+    Returns the aligned :func:`plugen.experiments.molecules.chem.property_frame` (``valid``,
+    logP, TPSA, SAS; NaN where the decoding is not a valid molecule, i.e. an unknown label for
+    PluGeN).
     Training the flow on these labels (as the paper labels StyleGAN samples by what the
     generator draws) ties each label coordinate to what the decoder produces, not to the
     molecule that was encoded, which the backbone reconstructs only approximately.
@@ -81,7 +82,7 @@ def score_generation(
     """Metrics per generation group: one row per (group, property).
 
     samples: request table with ``group``, ``target_<p>`` and ``smiles``; measured: aligned
-    output of :func:`plugen.evaluate.chem.property_frame` (``valid``, logP, TPSA, SAS);
+    output of :func:`plugen.experiments.molecules.chem.property_frame` (``valid``, logP, TPSA, SAS);
     dataset: labelled data set (``split``, ``smiles``, properties): its train split gives the
     dataset mean and the novelty reference. Rows: for a target group its requested property,
     for the unconditional group every property. Columns: ``group``, ``property``, ``target``,

@@ -4,11 +4,11 @@ A recipe (``config/pretrain/<name>.yaml``) names the corpus size, the architectu
 training schedule; a second-stage recipe starts from the weights of a first (``init``, a model
 file) and raises the KL weight from where that one ended (``kl_anneal_from``).
 :func:`pretrain` encodes the corpus once (cached beside the model), trains with
-:func:`plugen.backbones.charvae.fit_charvae_ids` in epochs of ``train.epoch_examples``
+:func:`plugen.experiments.molecules.charvae.fit_charvae_ids` in epochs of ``train.epoch_examples``
 molecules and keeps a resumable training state (``<model>.resume``) after every epoch, so a
 run that is killed continues where it stopped. :func:`export_best` turns the best weights of
 an unfinished run into a model file. Run as
-``python -m plugen.backbones.charvae_pretrain RECIPE --csv CSV --out MODEL``.
+``python -m plugen.experiments.molecules.charvae_pretrain RECIPE --csv CSV --out MODEL``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from plugen.backbones.charvae import (
+from plugen.checkpoint import load_checkpoint, save_checkpoint
+from plugen.experiments.molecules.charvae import (
     SPECIALS,
     CharVAE,
     CharVAEConfig,
@@ -32,7 +33,6 @@ from plugen.backbones.charvae import (
     charvae_report,
     fit_charvae_ids,
 )
-from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.runtime import progress
 from plugen.train import STATE_FORMAT, STATE_VERSION, History, TrainConfig
 
@@ -91,7 +91,7 @@ def prepare_corpus(
     ``data.n_train`` train. Returns (vocabulary, train ids ``(n_train, L)``, val ids
     ``(n_val, L)``); a cache written for another recipe or csv is rebuilt.
     """
-    from plugen.data.molecules import read_smiles_csv
+    from plugen.experiments.molecules.data import read_smiles_csv
 
     csv, cache = Path(csv), Path(cache)
     key = _corpus_key(recipe, csv)
@@ -205,7 +205,7 @@ def export_best(
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: pretrain (default) or ``--export`` the best weights of a running job."""
-    parser = argparse.ArgumentParser(prog="python -m plugen.backbones.charvae_pretrain")
+    parser = argparse.ArgumentParser(prog="python -m plugen.experiments.molecules.charvae_pretrain")
     parser.add_argument("recipe", help="config/pretrain/<name>.yaml")
     parser.add_argument("--csv", required=True, help="SMILES csv (the MOSES training set)")
     parser.add_argument("--out", required=True, help="model file to write")
@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.export:
         model = export_best(recipe, args.csv, args.out, args.export, args.corpus)
         if args.report:
-            from plugen.data.molecules import read_smiles_csv
+            from plugen.experiments.molecules.data import read_smiles_csv
 
             smiles = read_smiles_csv(args.csv, limit=args.report, seed=12345).smiles
             print(json.dumps(charvae_report(model, smiles, n_prior=args.report)))

@@ -16,9 +16,9 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from plugen.experiments import Config, Decoder, Experiment, Judge, register, results_path
+from plugen.experiments.spec import Config, Decoder, Experiment, Judge, register, results_path
 
-#: Table 2's pairs read these CelebA columns (plugen.data.celeba.PAPER_ATTRIBUTES).
+#: Table 2's pairs read these CelebA columns (plugen.experiments.celeba_vae.data.PAPER_ATTRIBUTES).
 TABLE2_COLUMNS = (
     "Male",
     "No_Beard",
@@ -86,7 +86,7 @@ class CelebAVAE(Experiment):
 
     def n_images(self, config: Config, splits: Sequence[str]) -> int:
         """The standard split sizes (CelebA has no pretrain split), cut to ``data.limit``."""
-        from plugen.data.celeba import SPLIT_SIZES, split_quota
+        from plugen.experiments.celeba_vae.data import SPLIT_SIZES, split_quota
 
         quota = split_quota(SPLIT_SIZES, config["celeba_vae"]["data"]["limit"])
         return sum(quota.get(s, 0) for s in splits)
@@ -129,7 +129,12 @@ class CelebAVAE(Experiment):
 
     def input_files(self, config: Config) -> list[str]:
         """The CelebA files preprocessing reads (the partition file when present)."""
-        from plugen.data.celeba import ATTR_FILE, IMAGE_DIR, IMAGE_ZIP, PARTITION_FILE
+        from plugen.experiments.celeba_vae.data import (
+            ATTR_FILE,
+            IMAGE_DIR,
+            IMAGE_ZIP,
+            PARTITION_FILE,
+        )
 
         root = config["celeba_vae"]["data"]["root"]
         images = IMAGE_DIR if os.path.isdir(os.path.join(root, IMAGE_DIR)) else IMAGE_ZIP
@@ -173,7 +178,7 @@ class CelebAVAE(Experiment):
         problems += [
             f"{p}: file not found (celeba_vae)" for p in user if p and not os.path.isfile(p)
         ]
-        from plugen.data.celeba import check_root
+        from plugen.experiments.celeba_vae.data import check_root
 
         try:
             check_root(d["root"], d["attributes"], d["limit"])
@@ -185,7 +190,6 @@ class CelebAVAE(Experiment):
 SPEC = register(
     CelebAVAE(
         "celeba_vae",
-        reference="celeba_vae",
         paper_rivals={"generation": (3, ())},
         rival_note="cFlow and CNF edit conditioned on the source's labels: CelebA's labels of "
         "the test images.",

@@ -14,8 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from plugen.experiments import Config, Decoder, Judge, register
-from plugen.experiments.user import UserFilesExperiment, file_stamp
+from plugen.experiments.capabilities.user_files import UserFilesExperiment, file_stamp
+from plugen.experiments.spec import Config, Decoder, Judge, register
 
 
 @lru_cache(maxsize=4)

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from plugen.data.molecules import PROPERTIES, mol_from_smiles
-from plugen.molecules_tasks import UNCONDITIONAL
+from plugen.experiments.molecules.data import PROPERTIES, mol_from_smiles
+from plugen.experiments.molecules.tasks import UNCONDITIONAL
 
 
 def _density(ax, values: np.ndarray, grid: np.ndarray, **kwargs) -> None:
@@ -76,7 +76,7 @@ def lead_grid(lead: pd.DataFrame, attribute: str, path: str | Path, size: int = 
     from rdkit import Chem
     from rdkit.Chem import Draw
 
-    from plugen.evaluate.chem import property_frame
+    from plugen.experiments.molecules.chem import property_frame
 
     mols, legends = [], []
     groups = list(lead.groupby("source_id", sort=True))

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plugen.experiments import Config, Experiment, register
+from plugen.experiments.spec import Config, Experiment, register
 
-SHIPPED_CHARVAE = Path(__file__).resolve().parents[1] / "weights" / "charvae_moses.pt"
+SHIPPED_CHARVAE = Path(__file__).resolve().parent / "weights" / "charvae_moses.pt"
 
 
 def shipped_sha256() -> str | None:
-    """The shipped CharVAE's sha256 from ``plugen/weights/charvae_moses.json`` (None when the
+    """The shipped CharVAE's sha256 from ``weights/charvae_moses.json`` (None when the
     file is absent)."""
     import json
 
@@ -22,7 +22,7 @@ def shipped_sha256() -> str | None:
 
 class Molecules(Experiment):
     def attributes(self, config: Config) -> dict[str, str]:
-        from plugen.data.molecules import LABELS
+        from plugen.experiments.molecules.data import LABELS
 
         return dict(LABELS)
 
@@ -84,6 +84,4 @@ class Molecules(Experiment):
         return []
 
 
-SPEC = register(
-    Molecules("molecules", payload="smiles", figure_dirs=("figures",), reference="molecules")
-)
+SPEC = register(Molecules("molecules", payload="smiles", figure_dirs=("figures",)))

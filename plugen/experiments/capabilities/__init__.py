@@ -1,0 +1,1 @@
+"""The capabilities an experiment spec is composed of (one mixin per concern)."""
