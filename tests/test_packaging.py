@@ -3,6 +3,7 @@ and the package data (schemas, MOSES metadata) ships and loads outside a checkou
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import tomllib
@@ -109,25 +110,26 @@ def _refs(node) -> list[str]:
     return own + [r for v in node.values() for r in _refs(v)]
 
 
-def test_every_schema_reference_names_a_file_inside_the_package():
-    from importlib.resources import files
-
+def test_every_schema_reference_names_a_shared_schema_inside_the_package():
     import plugen
+    from plugen import experiments
     from plugen.config import SCHEMA_DIR
 
     package = Path(plugen.__file__).resolve().parent
     folder = Path(str(SCHEMA_DIR)).resolve()
     assert folder == package / "schemas"
-    schemas = sorted(folder.glob("*.json"))
-    assert "config.schema.json" in {p.name for p in schemas}
+    shared = sorted(folder.glob("*.json"))
+    assert "config.schema.json" in {p.name for p in shared}
+    sections = [Path(str(f)) for f in experiments.config_sections().values()]
+    assert {p.parent.name for p in sections} >= {"shapes", "shapes_vae", "molecules", "custom"}
     seen = set()
-    for path in schemas:
+    for path in shared + sections:
+        assert package in path.resolve().parents
         for ref in _refs(json.loads(path.read_text())):
-            target = (path.parent / ref).resolve()
-            assert package in target.parents, f"{path.name}: $ref {ref} leaves the package"
-            assert (files("plugen") / "schemas" / ref).is_file(), f"{path.name}: {ref} missing"
-            seen.add(target.name)
-    # every experiment section and the shared flow schema are referenced from a packaged file
+            assert "/" not in ref, f"{path}: $ref {ref} names a path, not a shared schema"
+            assert (folder / ref).is_file(), f"{path}: {ref} is not in plugen/schemas/"
+            seen.add(ref)
+    # the shared parts are written once and referenced by the experiments' sections
     assert {"flow.schema.json", "baselines.schema.json", "explain.schema.json"} <= seen
 
 
@@ -158,11 +160,14 @@ def _package_data_files() -> set[Path]:
     return shipped
 
 
-def test_package_data_globs_cover_the_schemas_and_the_moses_metadata():
+def test_package_data_globs_cover_every_data_file_of_the_package():
     shipped = _package_data_files()
-    wanted = set((ROOT / "plugen" / "schemas").glob("*.json"))
-    wanted.add(ROOT / "plugen" / "data" / "moses_wheel.json")
-    assert len(wanted) > 5
+    tracked = subprocess.run(
+        ["git", "ls-files", "plugen"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    wanted = {ROOT / f for f in tracked if not f.endswith(".py")}
+    # the schemas, each experiment's schema.json, the MOSES metadata, the weights, the paper text
+    assert len(wanted) >= 15 and ROOT / "plugen/experiments/molecules/moses_wheel.json" in wanted
     missing = sorted(str(p.relative_to(ROOT)) for p in wanted if p.resolve() not in shipped)
     assert not missing, f"not in [tool.setuptools.package-data]: {missing}"
 
