@@ -221,7 +221,7 @@ def _flow_folder(folder: Path) -> Path:
 
 def _start(folder: Path) -> subprocess.Popen:
     """snakemake on the flow's outputs, in its own process group (like a scheduler's job)."""
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(folder)]
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"), "-d", str(folder)]
     cmd += ["--cores", "2", *TARGETS, "--configfile", "cfg.yaml"]
     out = open(folder / "snakemake.out", "w")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(

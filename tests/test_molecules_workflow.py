@@ -55,7 +55,7 @@ def run(tmp_path_factory):
     work = tmp_path_factory.mktemp("molwf")
     (work / "tiny_molecules.csv").write_text("SMILES\n" + "\n".join(tiny_smiles()) + "\n")
     (work / "tiny.yaml").write_text(yaml.safe_dump(TINY))
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(work)]
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"), "-d", str(work)]
     cmd += ["--cores", "2", "--configfile", "tiny.yaml"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
     assert proc.returncode == 0, f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-4000:]}"
@@ -98,7 +98,7 @@ def test_tiny_molecules_run_writes_every_table(run):
 
 @pytest.mark.slow
 def test_noop_rerun_schedules_nothing(run):
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(run)]
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"), "-d", str(run)]
     cmd += ["--cores", "2", "--configfile", "tiny.yaml", "-n"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=run)
     assert "Nothing to be done" in proc.stdout + proc.stderr
@@ -114,7 +114,7 @@ def test_a_pretrained_backbone_by_path_replaces_training_and_is_hash_checked(run
     given = {"checkpoint": str(pretrained), "sha256": file_sha256(pretrained)}
     config = {**TINY, "molecules": {**TINY["molecules"], "backbone": given}}
     (run / "pretrained.yaml").write_text(yaml.safe_dump(config))
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(run)]
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"), "-d", str(run)]
     cmd += ["--cores", "1", "--configfile", "pretrained.yaml", "-n", "--forceall"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=run)
     assert proc.returncode == 0, proc.stderr[-2000:]

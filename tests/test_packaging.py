@@ -16,15 +16,19 @@ def _name(req: str) -> str:
     return re.split(r"[<>=!~\[ ]", req.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
-def test_environment_yml_matches_pyproject():
+def test_the_jobs_environment_pins_what_the_scripts_import():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
     wanted = {_name(r) for r in project["dependencies"]}
-    for reqs in project["optional-dependencies"].values():
-        wanted |= {_name(r) for r in reqs if not r.startswith("plugen")}
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    for extra in ("pipeline", "molecules", "baselines"):
+        wanted |= {_name(r) for r in extras[extra]}
+    wanted.add("snakemake")  # a script: job runs snakemake's preamble in the environment
+    env = yaml.safe_load((ROOT / "workflow" / "envs" / "plugen.yaml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    listed = {_name(r) for r in pip_section if not r.startswith("-e")}
-    assert listed == wanted
+    pins = [r for r in pip_section if not r.startswith("-e")]
+    assert {_name(r) for r in pins} == wanted
+    assert all(re.fullmatch(r"[\w.-]+==[\w.+-]+", r) for r in pins), pins
+    assert "-e ../.." in pip_section  # the package itself, from the repository root
 
 
 def test_ci_runs_the_readme_test_command():

@@ -185,7 +185,7 @@ def slurm_run(slurm_cluster, tmp_path_factory):
     node_cpus, node_mem = (int(x.rstrip("+")) for x in sinfo[:2])
     cmd = [
         sys.executable, "-m", "snakemake", TARGET,
-        "-s", str(ROOT / "Snakefile"),
+        "-s", str(ROOT / "workflow" / "Snakefile"),
         "-d", str(work),
         "--configfile", "slurm.yaml",
         "--profile", str(PROFILE),
@@ -285,7 +285,7 @@ def test_profile_keeps_gpu_requests_of_gpu_rules_only(profile, tmp_path):
     shutil.copy(TINY, tmp_path / "tiny.yaml")
     cmd = [
         sys.executable, "-m", "snakemake", "-n",
-        "-s", str(ROOT / "Snakefile"), "-d", str(tmp_path),
+        "-s", str(ROOT / "workflow" / "Snakefile"), "-d", str(tmp_path),
         "--configfile", "tiny.yaml",
         "--profile", str(ROOT / "profiles" / profile), "--workflow-profile", "none",
         TARGET,

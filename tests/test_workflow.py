@@ -22,7 +22,7 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
         "-m",
         "snakemake",
         "-s",
-        str(ROOT / "Snakefile"),
+        str(ROOT / "workflow" / "Snakefile"),
         "-d",
         str(workdir),
         "--cores",
@@ -276,7 +276,7 @@ def test_editing_a_module_reruns_exactly_the_jobs_whose_scripts_import_it(
         assert scheduled == expected
         return
     rule_scripts = {}
-    for smk in (ROOT / "rules").glob("*.smk"):
+    for smk in (ROOT / "workflow" / "rules").glob("*.smk"):
         text = smk.read_text()
         for rule, script in re.findall(r"rule (\w+):.*?scripts/(\w+)\.py", text, re.S):
             rule_scripts[rule] = script

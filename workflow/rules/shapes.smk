@@ -21,7 +21,7 @@ rule shapes_dataset:
     benchmark:
         bench(SH, "shapes_dataset")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(1000 + 3 * SH_PIXELS_MB),  # images, PNG buffers, tables
@@ -30,7 +30,7 @@ rule shapes_dataset:
         data=SHC["data"],
         seed=config["seed"],
     script:
-        "../workflow/scripts/shapes_dataset.py"
+        "../scripts/shapes_dataset.py"
 
 
 # The judge: trained on its training table's train rows, scored on the data set's test split.
@@ -49,7 +49,7 @@ rule train_classifier:
     benchmark:
         bench(SH, "train_classifier")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: THREADS
     resources:
         mem_mb=lambda wc, attempt: attempt * (2000 + 4 * judge_pixels_mb(wc)),
@@ -61,7 +61,7 @@ rule train_classifier:
         seed=config["seed"],
         device=config["device"],
     script:
-        "../workflow/scripts/train_classifier.py"
+        "../scripts/train_classifier.py"
 
 
 use rule train_classifier as train_judge with:

@@ -17,7 +17,7 @@ rule train_flow:
     wildcard_constraints:
         exp=ALL_EXPS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: THREADS
     resources:
         mem_mb=per_attempt(3000),
@@ -29,7 +29,7 @@ rule train_flow:
         seed=config["seed"],
         device=config["device"],
     script:
-        "../workflow/scripts/train_flow.py"
+        "../scripts/train_flow.py"
 
 
 rule probe:
@@ -46,7 +46,7 @@ rule probe:
     wildcard_constraints:
         exp=ALL_EXPS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
@@ -54,7 +54,7 @@ rule probe:
     params:
         device=config["device"],
     script:
-        "../workflow/scripts/probe.py"
+        "../scripts/probe.py"
 
 
 rule user_latents:
@@ -71,7 +71,7 @@ rule user_latents:
     wildcard_constraints:
         exp=USER_EXPS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(4000),
@@ -79,7 +79,7 @@ rule user_latents:
     params:
         config=lambda wc: spec(wc.exp).latent_settings(config),
     script:
-        "../workflow/scripts/user_latents.py"
+        "../scripts/user_latents.py"
 
 
 rule training_table:
@@ -97,7 +97,7 @@ rule training_table:
     wildcard_constraints:
         exp=ALL_EXPS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(1000),
@@ -110,4 +110,4 @@ rule training_table:
         },
         posterior=lambda wc: config[wc.exp]["flow"]["posterior"],
     script:
-        "../workflow/scripts/training_table.py"
+        "../scripts/training_table.py"

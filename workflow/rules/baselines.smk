@@ -22,7 +22,7 @@ rule train_baseline:
         exp=IMAGE_EXPS,
         method=RIVALS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: THREADS
     resources:
         mem_mb=per_attempt(3000),
@@ -36,7 +36,7 @@ rule train_baseline:
         seed=config["seed"],
         device=config["device"],
     script:
-        "../workflow/scripts/train_baseline.py"
+        "../scripts/train_baseline.py"
 
 
 rule compare_task:
@@ -53,7 +53,7 @@ rule compare_task:
         exp=IMAGE_EXPS,
         task=IMAGE_TASKS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(1000),
@@ -66,7 +66,7 @@ rule compare_task:
             else None
         ),
     script:
-        "../workflow/scripts/compare_baselines.py"
+        "../scripts/compare_baselines.py"
 
 
 rule rivals_training:
@@ -84,7 +84,7 @@ rule rivals_training:
     wildcard_constraints:
         exp=IMAGE_EXPS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
@@ -100,4 +100,4 @@ rule rivals_training:
         caps=lambda wc: [epoch_cap(wc.exp, m) for m in training_methods(wc.exp)],
         posterior=lambda wc: config[wc.exp]["flow"]["posterior"],
     script:
-        "../workflow/scripts/summarize_baselines.py"
+        "../scripts/summarize_baselines.py"

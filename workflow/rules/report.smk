@@ -19,7 +19,7 @@ rule summary:
     benchmark:
         "benchmarks/runs/summary.tsv"
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(1000),
@@ -28,4 +28,4 @@ rule summary:
         sections=sections(),
         timing=timing_tables(),
     script:
-        "../workflow/scripts/summary.py"
+        "../scripts/summary.py"

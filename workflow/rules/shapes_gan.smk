@@ -19,7 +19,7 @@ rule train_gan:
     benchmark:
         bench(SG, "train_gan")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: THREADS
     resources:
         # default: 0.8 GB peak, 150 s on 2 idle CPUs for 12k 32x32 images x 10 epochs
@@ -41,7 +41,7 @@ rule train_gan:
         seed=config["seed"],
         device=config["device"],
     script:
-        "../workflow/scripts/train_gan.py"
+        "../scripts/train_gan.py"
 
 
 rule label_gan_samples:
@@ -56,7 +56,7 @@ rule label_gan_samples:
     benchmark:
         bench(SG, "label_gan_samples")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: THREADS
     resources:
         mem_mb=per_attempt(3000),
@@ -67,7 +67,7 @@ rule label_gan_samples:
         seed=config["seed"],
         device=config["device"],
     script:
-        "../workflow/scripts/label_gan_samples.py"
+        "../scripts/label_gan_samples.py"
 
 
 rule invert_real:
@@ -87,7 +87,7 @@ rule invert_real:
     benchmark:
         bench(SG, "invert_real")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: THREADS
     resources:
         mem_mb=per_attempt(3000),
@@ -98,7 +98,7 @@ rule invert_real:
         seed=config["seed"],
         device=config["device"],
     script:
-        "../workflow/scripts/invert_real.py"
+        "../scripts/invert_real.py"
 
 
 rule gan_timing:
@@ -115,7 +115,7 @@ rule gan_timing:
     benchmark:
         bench(SG, "gan_timing")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
@@ -126,7 +126,7 @@ rule gan_timing:
         # read if present: a benchmark is a record, not an input
         flow_benchmark=bench(SG, "train_flow"),
     script:
-        "../workflow/scripts/gan_timing.py"
+        "../scripts/gan_timing.py"
 
 
 rule gan_figures:
@@ -147,7 +147,7 @@ rule gan_figures:
     benchmark:
         bench(SG, "gan_figures")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(1000),
@@ -155,4 +155,4 @@ rule gan_figures:
     params:
         seed=config["seed"],
     script:
-        "../workflow/scripts/gan_figures.py"
+        "../scripts/gan_figures.py"

@@ -23,7 +23,7 @@ rule sample:
         run=RUNS,
         task=IMAGE_TASKS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
@@ -36,7 +36,7 @@ rule sample:
         seed=config["seed"],
         device=config["device"],
     script:
-        "../workflow/scripts/sample.py"
+        "../scripts/sample.py"
 
 
 rule score:
@@ -55,7 +55,7 @@ rule score:
         run=RUNS,
         task=IMAGE_TASKS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
@@ -64,7 +64,7 @@ rule score:
         judge=lambda wc: judge(exp_of(wc)),
         kinds=lambda wc: spec(exp_of(wc)).attributes(config),
     script:
-        "../workflow/scripts/score.py"
+        "../scripts/score.py"
 
 
 rule evaluate_task:
@@ -83,7 +83,7 @@ rule evaluate_task:
         run=RUNS,
         task=IMAGE_TASKS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(1000),
@@ -92,7 +92,7 @@ rule evaluate_task:
         binary=lambda wc: judged_binary(exp_of(wc)),
         heldout=lambda wc: spec(exp_of(wc)).heldout(config),
     script:
-        "../workflow/scripts/evaluate_task.py"
+        "../scripts/evaluate_task.py"
 
 
 rule task_figures:
@@ -118,7 +118,7 @@ rule task_figures:
     wildcard_constraints:
         exp=IMAGE_EXPS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(1000),
@@ -126,7 +126,7 @@ rule task_figures:
     params:
         decoder=lambda wc: decoder(wc.exp),
     script:
-        "../workflow/scripts/task_figures.py"
+        "../scripts/task_figures.py"
 
 
 rule fid:
@@ -146,7 +146,7 @@ rule fid:
     wildcard_constraints:
         exp=IMAGE_EXPS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
@@ -156,7 +156,7 @@ rule fid:
         reconstruct=lambda wc: "reconstruction" in spec(wc.exp).fid_sets(config),
         inception=lambda wc: spec(wc.exp).inception_path(config),
     script:
-        "../workflow/scripts/fid.py"
+        "../scripts/fid.py"
 
 
 rule generation_sweep:
@@ -184,7 +184,7 @@ rule generation_sweep:
     wildcard_constraints:
         exp=IMAGE_EXPS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(3000),
@@ -201,4 +201,4 @@ rule generation_sweep:
         seed=config["seed"],
         device=config["device"],
     script:
-        "../workflow/scripts/generation_sweep.py"
+        "../scripts/generation_sweep.py"

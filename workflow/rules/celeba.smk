@@ -21,7 +21,7 @@ rule celeba_preprocess:
     benchmark:
         bench(CV, "preprocess")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         # one shard of 10 000 images in memory, the attribute table (~200 MB for all 202 599)
@@ -31,7 +31,7 @@ rule celeba_preprocess:
     params:
         data=CVC["data"],
     script:
-        "../workflow/scripts/celeba_preprocess.py"
+        "../scripts/celeba_preprocess.py"
 
 
 rule celeba_table2_sample:
@@ -48,7 +48,7 @@ rule celeba_table2_sample:
     benchmark:
         bench(CV, "sample_table2")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
@@ -63,7 +63,7 @@ rule celeba_table2_sample:
         seed=config["seed"],
         device=config["device"],
     script:
-        "../workflow/scripts/sample.py"
+        "../scripts/sample.py"
 
 
 use rule score as celeba_table2_score with:
@@ -95,7 +95,7 @@ rule celeba_table2:
     benchmark:
         bench(CV, "table2")
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(1000),
@@ -103,7 +103,7 @@ rule celeba_table2:
     params:
         table="table2",
     script:
-        "../workflow/scripts/celeba_tables.py"
+        "../scripts/celeba_tables.py"
 
 
 use rule celeba_table2 as celeba_table3 with:

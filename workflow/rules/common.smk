@@ -2,7 +2,9 @@
 import sys
 from pathlib import Path
 
-sys.path.insert(0, workflow.basedir)
+# the repository root (workflow.basedir is workflow/): its plugen/ is the library the rules use
+ROOT = Path(workflow.basedir).parent
+sys.path.insert(0, str(ROOT))
 from plugen import experiments  # noqa: E402
 from plugen.experiments import RIVAL_OPERATIONS, parse_run, run_path  # noqa: E402
 from plugen.experiments import IMAGE_RIVALS  # noqa: E402
@@ -16,7 +18,7 @@ for (
 # schema, defaults, then each experiment's cross-key checks (and the user's files): before any job
 config.update(validate_config(config))
 
-LIB = str(Path(workflow.basedir) / "plugen")
+LIB = str(ROOT / "plugen")
 # torch threads of the training and encoding jobs (config "threads")
 THREADS = config["threads"]
 EXPERIMENTS = {name: experiments.get(name) for name in config["experiments"]}
@@ -53,7 +55,7 @@ def code(script, *modules):
     ``modules`` it imports by a name given as a param (inputs: an edit of any of them reruns
     the job; plugen.codedeps follows the imports)."""
     return library_files(
-        str(Path(workflow.basedir, "workflow", "scripts", f"{script}.py")), LIB, modules
+        str(Path(workflow.basedir, "scripts", f"{script}.py")), LIB, modules
     )
 
 

@@ -18,7 +18,7 @@ rule train_vae:
     wildcard_constraints:
         exp=VAE_EXPS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: THREADS
     resources:
         # Scaled to the config: 2 GB (torch, CUDA context) + 15 B per image pixel (uint8
@@ -44,7 +44,7 @@ rule train_vae:
         seed=config["seed"],
         device=config["device"],
     script:
-        "../workflow/scripts/train_vae.py"
+        "../scripts/train_vae.py"
 
 
 rule extract_latents:
@@ -63,7 +63,7 @@ rule extract_latents:
     wildcard_constraints:
         exp=ENCODED_EXPS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: THREADS
     resources:
         # Scaled like train_vae: 2 GB + 15 B per image pixel; 3.2e-7 s per image pixel, x2
@@ -84,4 +84,4 @@ rule extract_latents:
         device=config["device"],
         seed=config["seed"],
     script:
-        "../workflow/scripts/extract_latents.py"
+        "../scripts/extract_latents.py"

@@ -22,7 +22,7 @@ rule train_decision_model:
     wildcard_constraints:
         exp=IMAGE_EXPS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: THREADS
     resources:
         mem_mb=per_attempt(2000),
@@ -35,7 +35,7 @@ rule train_decision_model:
         seed=config["seed"],
         device=config["device"],
     script:
-        "../workflow/scripts/explain_decision.py"
+        "../scripts/explain_decision.py"
 
 
 rule counterfactual:
@@ -57,7 +57,7 @@ rule counterfactual:
         exp=IMAGE_EXPS,
         method="|".join(EXPLAIN_METHODS),
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: THREADS
     resources:
         mem_mb=per_attempt(3000),
@@ -71,7 +71,7 @@ rule counterfactual:
         kinds=lambda wc: spec(wc.exp).attributes(config),
         device=config["device"],
     script:
-        "../workflow/scripts/explain_counterfactuals.py"
+        "../scripts/explain_counterfactuals.py"
 
 
 rule explain_report:
@@ -101,7 +101,7 @@ rule explain_report:
     wildcard_constraints:
         exp=IMAGE_EXPS,
     conda:
-        "../environment.yml"
+        "../envs/plugen.yaml"
     threads: 1
     resources:
         mem_mb=per_attempt(2000),
@@ -115,4 +115,4 @@ rule explain_report:
         n_figure=lambda wc: explain_cfg(wc.exp)["n_figure"],
         device=config["device"],
     script:
-        "../workflow/scripts/explain_report.py"
+        "../scripts/explain_report.py"
