@@ -2,7 +2,7 @@
 
 The paper attaches PluGeN to a pretrained StyleGAN without an encoder: latents are sampled and
 decoded, an external classifier labels the images, and real images are edited through GAN
-inversion. :class:`DCGAN` plays that role for the shapes data: ``decode`` maps ``z ~ N(0, I)``
+inversion. :class:`DCGAN` plays that role for an image data set: ``decode`` maps ``z ~ N(0, I)``
 to images and ``encode`` inverts images with :func:`~plugen.backbones.inversion.invert`.
 """
 
@@ -65,7 +65,7 @@ class GANConfig:
     image_size: int = 32
     g_widths: list[int] = field(default_factory=lambda: [128, 64, 32])
     d_widths: list[int] = field(default_factory=lambda: [32, 64, 128])
-    epochs: int = 6  # the shapes_gan schema default
+    epochs: int = 6
     batch_size: int = 64
     lr: float = 2e-3
     beta1: float = 0.0

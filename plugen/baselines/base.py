@@ -12,9 +12,9 @@ from __future__ import annotations
 import abc
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -22,6 +22,7 @@ from torch import Tensor
 
 from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.priors import KINDS
+from plugen.train import TrainConfig
 
 ArrayLike = np.ndarray | Tensor
 History = list[dict[str, float]]
@@ -211,6 +212,9 @@ class _Editor(abc.ABC):
     checkpoint_format: ClassVar[str]
     checkpoint_version: ClassVar[int] = 1
     tasks: ClassVar[tuple[str, ...]] = ("generation", "manipulation")
+    #: The training settings ``fit`` uses when given none: the method's own defaults (the
+    #: schema's ``baselines.<method>.train`` defaults are these; a test checks).
+    train_defaults: ClassVar[TrainConfig] = TrainConfig(progress=False)
 
     attributes: list[str]
     kinds: dict[str, str]
@@ -227,6 +231,20 @@ class _Editor(abc.ABC):
     @abc.abstractmethod
     def _restore(self, weights: dict, device: str | torch.device) -> None:
         """Put :meth:`_weights` back into a freshly built editor, on ``device``."""
+
+    def train_config(self, train: TrainConfig | None, settings: Mapping[str, Any]) -> TrainConfig:
+        """``train`` (default: :attr:`train_defaults`) with ``settings``, fields of
+        :class:`~plugen.train.TrainConfig`, over it.
+
+        Raises TypeError naming a setting that is not a field.
+        """
+        names = TrainConfig.__dataclass_fields__
+        unknown = [k for k in settings if k not in names]
+        if unknown:
+            raise TypeError(
+                f"{self.method}.fit: {unknown} are not training settings; known: {list(names)}"
+            )
+        return replace(train if train is not None else self.train_defaults, **settings)
 
     @classmethod
     def _build(cls, config: dict, device: str | torch.device) -> _Editor:
@@ -269,15 +287,10 @@ class LatentEditor(_Editor):
         z: ArrayLike,
         y: ArrayLike,
         z_std: ArrayLike | None = None,
-        epochs: int = 50,
-        batch_size: int = 256,
-        lr: float = 1e-3,
-        seed: int = 0,
-        val_fraction: float = 0.1,
-        patience: int | None = 10,
-        lr_patience: int = 3,
-        progress: bool = False,
+        *,
+        train: TrainConfig | None = None,
         logger: logging.Logger | None = None,
+        **settings: Any,
     ) -> History:
         """Fit on latents ``z: (n, d)`` and labels ``y: (n, k)`` (user units, NaN = unknown);
         ``z_std: (n, d)``: the backbone posterior's spread, to fit posterior samples instead of
@@ -323,15 +336,10 @@ class ImageEditor(_Editor):
         self,
         images: np.ndarray,
         y: ArrayLike,
-        epochs: int = 20,
-        batch_size: int = 128,
-        lr: float = 1e-3,
-        seed: int = 0,
-        val_fraction: float = 0.1,
-        patience: int | None = 10,
-        lr_patience: int = 3,
-        progress: bool = False,
+        *,
+        train: TrainConfig | None = None,
         logger: logging.Logger | None = None,
+        **settings: Any,
     ) -> History:
         """Fit on uint8 images ``(n, H, W, 3)`` and labels ``(n, k)``; returns the history."""
 

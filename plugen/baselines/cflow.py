@@ -18,6 +18,7 @@ import abc
 import logging
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -36,7 +37,8 @@ from plugen.baselines.base import (
 )
 from plugen.flows import NICE
 from plugen.train import History as TrainHistory
-from plugen.train import TrainConfig, train
+from plugen.train import TrainConfig
+from plugen.train import train as train_loop
 
 log = logging.getLogger(__name__)
 
@@ -97,15 +99,10 @@ class ConditionalFlowEditor(LatentEditor):
         z: ArrayLike,
         y: ArrayLike,
         z_std: ArrayLike | None = None,
-        epochs: int = 50,
-        batch_size: int = 256,
-        lr: float = 1e-3,
-        seed: int = 0,
-        val_fraction: float = 0.1,
-        patience: int | None = 10,
-        lr_patience: int = 3,
-        progress: bool = False,
+        *,
+        train: TrainConfig | None = None,
         logger: logging.Logger | None = None,
+        **settings: Any,
     ) -> History:
         """Maximum likelihood on ``z: (n, d)`` given ``y: (n, k)`` (user units, NaN = unknown);
         with ``z_std: (n, d)``, on fresh posterior samples (:mod:`plugen.posterior`).
@@ -113,6 +110,7 @@ class ConditionalFlowEditor(LatentEditor):
         Returns one row per epoch (``train_nll``, ``val_nll``, ``lr``...); the
         weights of the best validation epoch are kept.
         """
+        cfg = self.train_config(train, settings)
         zt = check_latents(z, self.latent_dim, "fit: z")
         st = posterior.check_spread(z_std, zt, "fit: z_std")
         yt = check_labels(y, self.attributes, self.kinds, len(zt), "fit: labels")
@@ -122,21 +120,11 @@ class ConditionalFlowEditor(LatentEditor):
         data = ((zt - self.z_mean) / self.z_std, self.coding.context(yt))
         if st is not None:
             data = (data[0], st / self.z_std, data[1])
-        torch.manual_seed(seed)
+        torch.manual_seed(cfg.seed)
         self.flow = self.build_flow(self.latent_dim, self.coding.width, **self._flow_kwargs())
-        cfg = TrainConfig(
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            val_fraction=val_fraction,
-            patience=patience,
-            lr_patience=lr_patience,
-            seed=seed,
-            progress=progress,
-        )
         self.set_training_precision(True)
         try:
-            hist = train(
+            hist = train_loop(
                 self.flow,
                 flow_nll if st is None else posterior.with_posterior(flow_nll),
                 data,
@@ -252,6 +240,9 @@ class CFlow(ConditionalFlowEditor):
 
     method = "cflow"
     checkpoint_format = "plugen-baseline-cflow"
+    train_defaults = TrainConfig(
+        epochs=200, batch_size=512, lr=2e-3, patience=4, lr_patience=1, progress=False
+    )
     checkpoint_version = 1
 
     def __init__(
@@ -259,8 +250,8 @@ class CFlow(ConditionalFlowEditor):
         latent_dim: int,
         attributes: Sequence[str],
         kinds: Mapping[str, str] | None = None,
-        transforms: int = 4,
-        hidden: Sequence[int] = (256, 256),
+        transforms: int = 3,
+        hidden: Sequence[int] = (64, 64),
         bins: int = 8,
         passes: int | None = 2,
         device: str | torch.device = "cpu",

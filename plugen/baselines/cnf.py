@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from plugen.baselines.cflow import ConditionalFlowEditor
+from plugen.train import TrainConfig
 
 
 class CNF(ConditionalFlowEditor):
@@ -29,15 +30,18 @@ class CNF(ConditionalFlowEditor):
     method = "cnf"
     checkpoint_format = "plugen-baseline-cnf"
     checkpoint_version = 1
+    train_defaults = TrainConfig(
+        epochs=60, batch_size=512, lr=2e-3, patience=4, lr_patience=1, progress=False
+    )
 
     def __init__(
         self,
         latent_dim: int,
         attributes: Sequence[str],
         kinds: Mapping[str, str] | None = None,
-        hidden: Sequence[int] = (256, 256),
-        train_tol: float = 1e-4,
-        tol: float = 1e-7,
+        hidden: Sequence[int] = (64, 64),
+        train_tol: float = 1e-3,
+        tol: float = 1e-5,
         inference_dtype: str = "float64",
         exact_max_dim: int = 16,
         device: str | torch.device = "cpu",

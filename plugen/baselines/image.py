@@ -10,6 +10,7 @@ import abc
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -20,7 +21,8 @@ from plugen.baselines.base import ArrayLike, History, ImageEditor, LabelCoding, 
 from plugen.baselines.base import check_labels as _check_labels
 from plugen.nn import to_device
 from plugen.train import History as TrainHistory
-from plugen.train import TrainConfig, seed_everything, train
+from plugen.train import TrainConfig, seed_everything
+from plugen.train import train as train_loop
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,10 @@ class ConvNetEditor(ImageEditor):
     size: image side; latent_dim: width of the net's latent; widths: encoder channels
     (the decoder mirrors them); the remaining keyword arguments are method settings.
     """
+
+    train_defaults = TrainConfig(
+        epochs=100, batch_size=128, patience=4, lr_patience=1, progress=False
+    )
 
     def __init__(
         self,
@@ -74,36 +80,22 @@ class ConvNetEditor(ImageEditor):
         self,
         images: np.ndarray,
         y: ArrayLike,
-        epochs: int = 20,
-        batch_size: int = 128,
-        lr: float = 1e-3,
-        seed: int = 0,
-        val_fraction: float = 0.1,
-        patience: int | None = 10,
-        lr_patience: int = 3,
-        progress: bool = False,
+        *,
+        train: TrainConfig | None = None,
         logger: logging.Logger | None = None,
+        **settings: Any,
     ) -> History:
         """Train on uint8 images ``(n, H, W, 3)`` and labels ``(n, k)`` (NaN = unknown).
 
         Returns one row per epoch (train/val loss terms, ``lr``).
         """
+        cfg = self.train_config(train, settings)
         images = check_images(images, f"{self.method}.fit", self.size)
         yt = self.check_labels(y, len(images), "fit: labels")
         self.coding.fit(yt)
-        seed_everything(seed)
+        seed_everything(cfg.seed)
         self.net = self.build_net()
-        cfg = TrainConfig(
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            val_fraction=val_fraction,
-            patience=patience,
-            lr_patience=lr_patience,
-            seed=seed,
-            progress=progress,
-        )
-        hist = train(
+        hist = train_loop(
             self.net,
             self.loss,
             (images_to_tensor(images), self.coding.context(yt)),

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -44,7 +45,7 @@ from plugen.baselines.base import (
     check_labels,
     check_latents,
 )
-from plugen.train import split_indices
+from plugen.train import TrainConfig, split_indices
 
 log = logging.getLogger(__name__)
 
@@ -124,20 +125,16 @@ class InterFaceGAN(LatentEditor):
         z: ArrayLike,
         y: ArrayLike,
         z_std: ArrayLike | None = None,
-        epochs: int = 50,
-        batch_size: int = 256,
-        lr: float = 1e-3,
-        seed: int = 0,
-        val_fraction: float = 0.1,
-        patience: int | None = 10,
-        lr_patience: int = 3,
-        progress: bool = False,
+        *,
+        train: TrainConfig | None = None,
         logger: logging.Logger | None = None,
+        **settings: Any,
     ) -> History:
         """Fit one boundary per attribute on ``z: (n, d)``, ``y: (n, k)`` (NaN = unknown).
 
-        ``epochs``, ``batch_size``, ``lr``, ``patience``, ``lr_patience`` and ``progress`` are
-        accepted for the common interface and unused (closed-form / SVM fits). A seeded
+        Of the training settings (``train``, ``settings``: :class:`~plugen.train.TrainConfig`
+        fields, as every editor takes) only ``seed`` and ``val_fraction`` are used (closed-form /
+        SVM fits). A seeded
         ``val_fraction`` is held out to score each boundary. Returns one row per attribute:
         ``attribute``, ``n_train``, ``train_score``, ``val_score`` (accuracy for binary, R^2 for
         continuous), ``alpha``. With ``z_std``, the boundaries are fitted to
@@ -148,12 +145,14 @@ class InterFaceGAN(LatentEditor):
         """
         from sklearn.svm import LinearSVC  # optional dependency of the baselines only
 
+        cfg = self.train_config(train, settings)
+        seed = cfg.seed
         logger = logger or log
         zt = check_latents(z, self.latent_dim, "fit: z")
         st = posterior.check_spread(z_std, zt, "fit: z_std")
         yt = check_labels(y, self.attributes, self.kinds, len(zt), "fit: labels")
         self.coding.fit(yt)
-        tr_idx, va_idx = (t.numpy() for t in split_indices(len(zt), val_fraction, seed))
+        tr_idx, va_idx = (t.numpy() for t in split_indices(len(zt), cfg.val_fraction, seed))
         if st is not None:  # every row's draws share its labels and its side of the split
             n, draws = len(zt), self.config["posterior_draws"]
             sampled, rows = posterior.posterior_draws(zt, st, draws, seed)
