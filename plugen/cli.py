@@ -87,6 +87,14 @@ def validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def config_reference(args: argparse.Namespace) -> int:
+    """Print the config reference (config/README.md) generated from the schemas."""
+    from plugen.config import config_reference as reference
+
+    print(reference(), end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``plugen`` command line on ``argv`` (default: ``sys.argv[1:]``); returns the
     exit code: 0, or 2 with one line ``plugen <verb>: <message>`` on stderr for bad input."""
@@ -109,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("validate-config", help="check a workflow config against the schema")
     p.add_argument("config")
     p.set_defaults(func=validate)
+    p = sub.add_parser(
+        "config-reference", help="print every config key with its type, default and meaning"
+    )
+    p.set_defaults(func=config_reference)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:

@@ -203,3 +203,57 @@ def load_config(path: str | Path, schema: dict | str | Path | None = None) -> di
     Raises FileNotFoundError or :class:`ConfigError` (one line per problem, naming the file).
     """
     return validate_config(read_yaml(path), schema, source=str(path))
+
+
+# ---------------------------------------------------------------------------- reference
+def _type_of(node: Mapping[str, Any]) -> str:
+    if "enum" in node:
+        return " \\| ".join(json.dumps(v) for v in node["enum"])
+    kind = node.get("type", "any")
+    kind = " \\| ".join(kind) if isinstance(kind, list) else kind
+    if kind == "array" and isinstance(node.get("items"), Mapping) and "type" in node["items"]:
+        item = node["items"]["type"]
+        kind = f"array of {' / '.join(item) if isinstance(item, list) else item}"
+    return kind
+
+
+def _rows(node: Mapping[str, Any], prefix: str) -> list[str]:
+    rows = []
+    for key, sub in node.get("properties", {}).items():
+        path = f"{prefix}.{key}" if prefix else key
+        if "properties" in sub and sub.get("type", "object") == "object":
+            rows += _rows(sub, path)
+            continue
+        default = json.dumps(sub["default"]) if "default" in sub else ""
+        text = " ".join(sub.get("description", "").split()).replace("|", "\\|")
+        rows.append(
+            f"| `{path}` | {_type_of(sub)} | `{default}` | {text} |"
+            if default
+            else f"| `{path}` | {_type_of(sub)} | | {text} |"
+        )
+    return rows
+
+
+def config_reference(schema: dict | None = None) -> str:
+    """Markdown describing every leaf key of the workflow config (``config/README.md``): one
+    table per top-level section, a row per key with its type, default and description."""
+    schema = load_schema() if schema is None else schema
+    out = [
+        "# Configuration reference",
+        "",
+        "Every key of the workflow config, its type, default and meaning, generated from the",
+        "schemas (`plugen/schemas/` and each experiment folder's `schema.json`) by",
+        "`plugen config-reference > config/README.md`. A config file sets only what differs",
+        "from these defaults; `plugen validate-config FILE` checks one before any job.",
+        "",
+    ]
+    top = {k: v for k, v in schema["properties"].items() if "properties" not in v}
+    out += ["## Shared keys", "", "| key | type | default | meaning |", "|---|---|---|---|"]
+    out += _rows({"properties": top}, "")
+    for name, section in schema["properties"].items():
+        if name in top:
+            continue
+        title = " ".join(section.get("description", "").split())
+        out += ["", f"## `{name}`", ""] + ([title, ""] if title else [])
+        out += ["| key | type | default | meaning |", "|---|---|---|---|"] + _rows(section, name)
+    return "\n".join(out) + "\n"

@@ -1,4 +1,5 @@
-"""Frozen generative backbones (image VAE, DCGAN, CharVAE, a user's TorchScript decoder)."""
+"""Frozen generative backbones shared by experiments (image VAE, DCGAN, GAN inversion, a user's
+TorchScript encoder, decoder and judge); an experiment's own backbone lives in its folder."""
 
 from collections.abc import Callable, Mapping
 from typing import Any

@@ -1,1 +1,2 @@
-"""Data sets: procedural shapes, molecules, user-supplied CelebA."""
+"""The user's own files (latents, labels, posterior spreads): the readers shared by every experiment
+that reads them. An experiment's own data set lives in its folder."""

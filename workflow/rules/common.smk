@@ -33,6 +33,14 @@ USER_EXPS = "|".join(
 IMAGE_TASKS = "|".join(experiments.IMAGE_TASKS)
 
 
+def experiment_rules():
+    """rules/<package>.smk of every registered experiment folder that has its own rules."""
+    here = Path(workflow.basedir) / "rules"
+    return [
+        f"rules/{p}.smk" for p in experiments.PACKAGES if (here / f"{p}.smk").is_file()
+    ]
+
+
 def spec(exp):
     return experiments.get(exp)
 
