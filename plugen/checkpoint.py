@@ -8,6 +8,7 @@ through an open file (archive name ``archive``), not through the per-process tem
 from __future__ import annotations
 
 import copy
+import warnings
 from pathlib import Path
 
 import torch
@@ -56,7 +57,9 @@ def load_checkpoint(path: str | Path, fmt: str, version: int, what: str) -> dict
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such {what} checkpoint")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        with warnings.catch_warnings():  # e.g. a TorchScript file: the error below says it all
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means a foreign file
         first = str(exc).strip().split("\n")[0].split(". ")[0]  # its first sentence
         reason = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
@@ -67,6 +70,8 @@ def load_checkpoint(path: str | Path, fmt: str, version: int, what: str) -> dict
                 f"{path}: {what} checkpoint file is truncated or corrupt ({reason})"
             ) from None
         raise ValueError(f"{path}: not a {what} checkpoint ({reason})") from None
+    if isinstance(state, torch.jit.ScriptModule):
+        raise ValueError(f"{path}: a TorchScript module, not a {what} checkpoint")
     if not isinstance(state, dict) or state.get("format") != fmt:
         raise ValueError(f"{path}: not a {what} checkpoint (no '{fmt}' marker)")
     if state.get("version") != version:

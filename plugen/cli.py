@@ -53,7 +53,13 @@ def demo(args: argparse.Namespace) -> int:
     model = PluGeN(args.dim, ["a", "b", "h"], {"h": "continuous"}, hidden=args.hidden)
     t0 = time.perf_counter()
     hist = model.fit(
-        z, y_train, epochs=args.epochs, batch_size=256, lr=args.lr, seed=args.seed, progress=True
+        z,
+        y_train,
+        epochs=args.epochs,
+        batch_size=256,
+        lr=args.lr,
+        seed=args.seed,
+        progress=not args.quiet,
     )
     print(
         f"trained {len(hist)} epochs in {time.perf_counter() - t0:.1f} s; "
@@ -95,6 +101,21 @@ def config_reference(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    """``--threads`` and ``--quiet``, on every verb."""
+    p.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="torch CPU threads (default: torch's, which follows OMP_NUM_THREADS)",
+    )
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress bar or per-epoch lines: results, warnings and errors only",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the ``plugen`` command line on ``argv`` (default: ``sys.argv[1:]``); returns the
     exit code: 0, or 2 with one line ``plugen <verb>: <message>`` on stderr for bad input."""
@@ -121,8 +142,18 @@ def main(argv: list[str] | None = None) -> int:
         "config-reference", help="print every config key with its type, default and meaning"
     )
     p.set_defaults(func=config_reference)
+    for verb in sub.choices.values():
+        _add_run_options(verb)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    level = logging.WARNING if args.quiet else logging.INFO
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(message)s")
+    if args.threads is not None:
+        if args.threads < 1:
+            print(f"plugen {args.command}: --threads must be >= 1", file=sys.stderr)
+            return 2
+        import torch
+
+        torch.set_num_threads(args.threads)
     try:
         return args.func(args)
     except (ValueError, OSError, FloatingPointError) as exc:

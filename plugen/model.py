@@ -23,6 +23,7 @@ from plugen import posterior
 from plugen.checkpoint import load_checkpoint, save_checkpoint
 from plugen.flows import NICE
 from plugen.priors import KINDS, PluGeNPrior, sigma_schedule
+from plugen.support import label_support, request_warnings
 from plugen.train import History, TrainConfig
 from plugen.train import train as run_training
 
@@ -68,6 +69,9 @@ class _Stats:
     y_mean: list[float] = field(default_factory=list)
     y_std: list[float] = field(default_factory=list)
     pos_rate: list[float] = field(default_factory=list)
+    # label ranges and binary combinations of the training labels (plugen.support); None in
+    # plugins saved before it was recorded
+    support: dict | None = None
 
 
 class _FlowLoss:
@@ -300,6 +304,7 @@ class PluGeN:
         y: ArrayLike,
         *,
         z_std: ArrayLike | None = None,
+        validation: ArrayLike | None = None,
         train: TrainConfig | None = None,
         logger: logging.Logger | None = None,
         **settings: Any,
@@ -310,7 +315,8 @@ class PluGeN:
         posterior's standard deviations around the means ``z``; given, every training step sees
         fresh samples ``z + z_std * eps`` (:mod:`plugen.posterior`) and validation the means.
         A seeded ``val_fraction`` is held out for early stopping (best weights restored) and
-        LR-on-plateau. Returns the history:
+        LR-on-plateau, or the rows of ``validation`` (a boolean mask ``(n,)``: the user's own
+        validation split) when given. Returns the history:
         one dict per epoch with ``epoch``, train/val ``loss``, ``nll_prior``, ``logdet``,
         ``nll_labels``, ``lr`` and ``sigma`` (no wall-clock values: the same seed gives the same
         history; the epoch's seconds are logged). ``checkpoint``: resumable training-state file,
@@ -337,6 +343,15 @@ class PluGeN:
         data = (self._standardize(zt), self._code_labels(yt))
         if st is not None:
             data = (data[0], st / torch.tensor(self.stats.z_std), data[1])
+        val_data = None
+        if validation is not None:
+            held = torch.as_tensor(np.asarray(validation, dtype=bool))
+            if held.shape != (len(zt),) or not held.any() or held.all():
+                raise ValueError(
+                    f"validation: expected a boolean mask of shape ({len(zt)},) with rows on "
+                    f"both sides, got shape {tuple(held.shape)} with {int(held.sum())} held out"
+                )
+            data, val_data = tuple(t[~held] for t in data), tuple(t[held] for t in data)
         loss = _FlowLoss(self.prior, self.config.sigma)
 
         def on_epoch_end(epoch: int, row: dict[str, float]) -> None:
@@ -350,6 +365,7 @@ class PluGeN:
             loss,
             data,
             cfg,
+            val_data=val_data,
             device=self.device,
             history=History("plugen", logger),
             on_epoch_end=on_epoch_end,
@@ -370,6 +386,15 @@ class PluGeN:
                 self.stats.y_std[j] = float(col.std()) if len(col) > 1 and col.std() > 0 else 1.0
             else:
                 self.stats.pos_rate[j] = float(col.mean())
+        self.stats.support = label_support(y.numpy(), self.attributes, self.kinds)
+
+    def request_warnings(self, values: Mapping[str, float], free_drawn: bool = True) -> list[str]:
+        """One line per part of a request (user units) the training labels do not support: a
+        continuous value outside their range, a binary combination they never show
+        (:func:`plugen.support.request_warnings`); ``free_drawn``: unrequested binary attributes
+        are drawn from their training frequency (generation), not kept (manipulation)."""
+        rates = dict(zip(self.attributes, self.stats.pos_rate)) if free_drawn else None
+        return request_warnings(self.stats.support, values, rates)
 
     # ------------------------------------------------------------------ inference
     @torch.no_grad()

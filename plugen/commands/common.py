@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -122,6 +123,12 @@ def parse_sets(items: Sequence[str], model: PluGeN) -> dict[str, float]:
             raise ValueError(f"--set {item}: {name!r} is continuous, expected a finite number")
         values[name] = value
     return values
+
+
+def warn(args: argparse.Namespace, lines: Sequence[str]) -> None:
+    """Each line on stderr as ``plugen <verb>: warning: <line>`` (the run goes on)."""
+    for line in lines:
+        print(f"plugen {args.command}: warning: {line}", file=sys.stderr)
 
 
 def check_suffix(path: str, suffixes: Sequence[str], what: str) -> None:

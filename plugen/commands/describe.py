@@ -78,14 +78,24 @@ def info(args: argparse.Namespace) -> int:
             detail = f"positive rate {model.stats.pos_rate[j]:.3f}"
         else:
             detail = f"mean {model.stats.y_mean[j]:.4g}, sd {model.stats.y_std[j]:.4g}"
+            span = (model.stats.support or {}).get("ranges", {}).get(a)
+            detail += f", labels in [{span[0]:.4g}, {span[1]:.4g}]" if span else ""
         lines.append(f"  {a:<{width}}  {model.kinds[a]:<10}  {detail}")
     lines += [
         f"latent width: {cfg.latent_dim} ({len(model.attributes)} label + "
         f"{cfg.latent_dim - len(model.attributes)} style coordinates)",
         f"flow: {cfg.n_couplings} {COUPLING_NAMES[cfg.coupling]} couplings x {cfg.n_layers} "
         f"layers, hidden {cfg.hidden}{', diagonal scaling' if cfg.scaling else ''}",
-        f"sigma: {cfg.sigma:g} (at the end of training {model.sigma_now:g})",
+        f"sigma: {cfg.sigma:g} (at the end of training {model.sigma_now:g}); "
+        "plugen generate's temperature: 1 unless --temperature",
     ]
+    support = model.stats.support
+    if support and support["combinations"] is not None and support["binary"]:
+        n_all = 2 ** len(support["binary"])
+        lines.append(
+            f"binary combinations in the labels: {len(support['combinations'])} of {n_all} "
+            f"({support['n_complete']} fully labelled rows)"
+        )
     training = _training_lines(model.history)
     lines.append(f"training: {training[0]}")
     lines += [f"          {line}" for line in training[1:]]

@@ -67,6 +67,7 @@ def generate(args: argparse.Namespace) -> int:
     dev = common.device(args.device)
     model = common.load_plugin(args.plugin, dev)
     values = common.parse_sets(args.sets, model)
+    common.warn(args, model.request_warnings(values, free_drawn=True))
     decoder = common.make_decoder(args, dev, model.latent_dim, args.w_plus_layers)
     z = model.generate(values, n=args.n, temperature=args.temperature, seed=args.seed)
     ids = [str(i) for i in range(len(z))]
@@ -79,6 +80,7 @@ def manipulate(args: argparse.Namespace) -> int:
     dev = common.device(args.device)
     model = common.load_plugin(args.plugin, dev)
     values = common.parse_sets(args.sets, model)
+    common.warn(args, model.request_warnings(values, free_drawn=False))
     z, ids, layers = common.read_plugin_latents(args.latents, model, args.w_plus)
     decoder = common.make_decoder(args, dev, model.latent_dim, layers)
     common.write_outputs(args, model.manipulate(z, values), ids, layers, decoder)

@@ -24,7 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "or W+ (n, L, d). Labels: a csv with one numeric column per attribute (empty cell = "
         "unknown), optionally an id column matched to the latents and a split column "
         "(train/val/test). Rows marked test (or a seeded 10% without a split column) are "
-        "held out and scored; early stopping uses a seeded 10% of the rest. Every setting "
+        "held out and scored; early stopping uses the rows marked val, or without a split "
+        "column a seeded 10% of the rest. Every setting "
         "left out takes the default the workflow uses too (PluGeNConfig, TrainConfig; "
         "printed when training starts).",
         epilog=EXAMPLE,
@@ -142,13 +143,19 @@ def run(args: argparse.Namespace) -> int:
         f"flow {c.coupling} {c.n_couplings} couplings x {c.n_layers} layers, hidden {c.hidden}, "
         f"sigma {c.sigma:g}"
     )
+    validation = None
+    split = data.frame.loc[fit_rows, "split"].to_numpy()
+    if data.split_given and (split == "val").any() and (split == "train").any():
+        validation = split == "val"
+        print(f"early stopping on the labels' val split ({int(validation.sum())} rows)")
     t0 = time.perf_counter()
     hist = model.fit(
         data.z[fit_rows],
         data.frame.loc[fit_rows, data.attributes],
         z_std=None if data.z_std is None else data.z_std[fit_rows],
+        validation=validation,
         seed=args.seed,
-        progress=True,
+        progress=not args.quiet,
         **train,
     )
     best = min(hist, key=lambda row: row.get("val_loss", row["train_loss"]))

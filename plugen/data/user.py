@@ -476,7 +476,8 @@ class UserData:
     frame: ``id``, ``split`` and one float32 column per attribute (binary ones 0/1, NaN =
     unknown), one row per latent; z: ``(n, d)`` float32 (W+ latents reduced); layers: L of
     W+ input, else None; kinds: attribute -> "binary" | "continuous", in column order; z_std:
-    the encoder's posterior standard deviations ``(n, d)``, when given.
+    the encoder's posterior standard deviations ``(n, d)``, when given; split_given: the
+    labels file had a ``split`` column (else the splits were assigned, seeded).
     """
 
     frame: pd.DataFrame
@@ -484,6 +485,7 @@ class UserData:
     layers: int | None
     kinds: dict[str, str]
     z_std: np.ndarray | None = None
+    split_given: bool = False
 
     @property
     def attributes(self) -> list[str]:
@@ -518,10 +520,11 @@ def load_user_data(
         )
     found = infer_kinds(frame, attributes, kinds)
     frame = binarize(frame, found)
-    split = assign_splits(len(z), seed, given=frame["split"] if "split" in frame else None)
+    given = "split" in frame
+    split = assign_splits(len(z), seed, given=frame["split"] if given else None)
     frame = frame.drop(columns="split", errors="ignore")
     frame.insert(1, "split", split)
-    return UserData(frame=frame, z=z, layers=layers, kinds=found, z_std=z_std)
+    return UserData(frame=frame, z=z, layers=layers, kinds=found, z_std=z_std, split_given=given)
 
 
 def read_spread(
