@@ -74,7 +74,7 @@ class ImageVAE(ConfigCheckpoint, nn.Module):
     size: image side (divisible by ``2 ** len(widths)``); latent_dim: width of z;
     widths: encoder channels (the decoder mirrors them); likelihood: ``"bernoulli"``
     (binary cross-entropy on [0, 1] pixels) or ``"mse"`` (Gaussian with standard deviation
-    ``mse_scale`` on [0, 1] pixels); beta: weight of the KL term (0.5 keeps the shapes'
+    ``mse_scale`` on [0, 1] pixels); beta: weight of the KL term (0.5 keeps procedural shapes'
     attributes readable in reconstructions and more latent dimensions active than 1.0).
     """
 

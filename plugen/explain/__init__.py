@@ -1,7 +1,7 @@
 """Counterfactual explanations through a plugin: which interpretable attributes must change to
 flip a black-box decision (:func:`explain`), a latent-space baseline
 (:func:`latent_counterfactuals`), their measures (``plugen.explain.measures``), and the
-hidden-rule decision model of the shapes experiments (``plugen.explain.rule``, ``.cnn``).
+hidden-rule decision model trained on labelled images (``plugen.explain.rule``, ``.cnn``).
 
 The search needs only torch and numpy; the measures build pandas tables. Names are imported
 on first use, so ``plugen.explain.rule`` (numpy only) loads without torch.

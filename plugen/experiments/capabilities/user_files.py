@@ -22,7 +22,7 @@ class UserFilesExperiment(Experiment):
 
     decoder_key: the config key naming the decoder file (``decoder``, or ``generator``);
     ``<name>.classifier``, ``<name>.classifier_outputs`` and ``<name>.tasks.gradual`` as in
-    ``custom``. The probe table is always reported; figures need a decoder.
+    the user-latents experiments. The probe table is always reported; figures need a decoder.
     """
 
     decoder_key = "decoder"
