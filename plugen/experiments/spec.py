@@ -140,6 +140,11 @@ class Experiment(ImageTasks, Rivals, ImageData, Explainable):
         """For ``latents == "user"``: (frame with id, split and attribute columns, z (n, d))."""
         raise NotImplementedError(f"experiment {self.name!r} does not read user latents")
 
+    def validation_split(self, config: Config) -> bool:
+        """Whether the flow stops early on the latents' own ``val`` rows (a split the user
+        gave) rather than a seeded ``flow.train.val_fraction`` of the train and val rows."""
+        return False
+
     def load_spread(self, config: Config) -> Any:
         """For ``latents == "user"``: the posterior standard deviations ``(n, d)`` of the
         latents, or None when the user gives none (GAN latents are samples already)."""

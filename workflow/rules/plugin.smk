@@ -26,6 +26,7 @@ rule train_flow:
     params:
         cfg=lambda wc: config[wc.exp]["flow"],
         kinds=lambda wc: spec(wc.exp).attributes(config),
+        val_split=lambda wc: spec(wc.exp).validation_split(config),
         seed=config["seed"],
         device=config["device"],
     script:

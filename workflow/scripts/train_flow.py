@@ -30,7 +30,11 @@ log.info("training on %d %s, %.1f%% of labels unknown", keep.sum(), source, unkn
 model = PluGeN(z.shape[1], list(kinds), kinds, device=device, **flow_settings(c))
 model.check_latents(z, sm.input.latents)  # a width mismatch names the file
 train = TrainConfig.from_section(t, sm.params.seed, checkpoint=str(resume), progress=True)
-model.fit(z[keep], y, z_std=z_std, train=train, logger=log)
+validation = None
+if sm.params.val_split:  # the user's own split decides the early stopping
+    validation = df["split"].to_numpy()[keep] == "val"
+    log.info("early stopping on the latents' val split (%d rows)", validation.sum())
+model.fit(z[keep], y, z_std=z_std, validation=validation, train=train, logger=log)
 model.save(sm.output.model)
 io.write_table(sm.output.history, pd.DataFrame(model.history), io.HISTORY)
 resume.unlink(missing_ok=True)

@@ -86,6 +86,12 @@ class Custom(UserFilesExperiment):
     def load_spread(self, config: Config) -> Any:
         return user_data(config).z_std
 
+    def validation_split(self, config: Config) -> bool:
+        """The labels file's ``split`` column, when it has train and val rows, decides the
+        early stopping."""
+        data = user_data(config)
+        return data.split_given and {"train", "val"} <= set(data.frame["split"])
+
     def check(self, config: Config) -> list[str]:
         c = config["custom"]
         missing = [k for k in ("latents", "labels") if not c[k]]
