@@ -141,6 +141,7 @@ class ScriptedDecoder:
         self.image_range = _check_range(image_range)
         self.batch_size = int(batch_size)
         self.module = load_torchscript(self.path, "decoder", self.device)
+        self.channels: int | None = None  # the decoder's own channel count, once it has run
 
     def _decode(self, z: np.ndarray) -> Tensor:
         """The decoder's raw output ``(n, C, H, W)`` (checked) for latents ``(n, d)``."""
@@ -158,6 +159,7 @@ class ScriptedDecoder:
             )
         if not torch.isfinite(out).all():
             raise ValueError(f"{self.path}: output contains NaN or infinite pixel values")
+        self.channels = int(out.shape[1])
 
     def _images(self, out: Tensor) -> np.ndarray:
         lo, hi = self.image_range
@@ -238,7 +240,8 @@ class ScriptedJudge:
 
     kinds: attribute -> "binary" (output is a logit; the column holds its sigmoid) or
     "continuous" (the raw output); image_range: the pixel range the judge expects (0..255 is
-    mapped onto it). Raises ``FileNotFoundError`` / ``ValueError`` (see
+    mapped onto it); channels: 3, or 1 for a grey judge (it gets ``(n, 1, H, W)``, the first of
+    the stored images' 3 equal channels). Raises ``FileNotFoundError`` / ``ValueError`` (see
     :func:`load_torchscript`; also for outputs without a kind).
     """
 
@@ -250,7 +253,11 @@ class ScriptedJudge:
         device: str | torch.device = "cpu",
         image_range: Sequence[float] = (0.0, 1.0),
         batch_size: int = 256,
+        channels: int = 3,
     ) -> None:
+        if channels not in (1, 3):
+            raise ValueError(f"{path}: a judge reads 1 or 3 image channels, got {channels}")
+        self.channels = channels
         self.path = Path(path)
         self.outputs = list(outputs)
         if not self.outputs:
@@ -294,6 +301,7 @@ class ScriptedJudge:
             )
 
         def predict(x: Tensor) -> Tensor:
+            x = x[:, : self.channels]  # grey: the first of the 3 equal channels
             out = call_module(self.module, _to_range(x, self.image_range), self.path, "judge")
             return self._predictions(out, len(x))
 

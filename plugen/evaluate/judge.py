@@ -29,6 +29,7 @@ def load_judge(
             {a: kinds[a] for a in outputs},
             device,
             image_range=tuple(judge["image_range"]),
+            channels=int(judge.get("channels", 3)),
         )
     else:
         raise ValueError(

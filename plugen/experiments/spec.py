@@ -62,12 +62,14 @@ class Decoder:
 class Judge:
     """The external judge of decoded images. kind: "classifier" (the shapes attribute
     classifier checkpoint) or "torchscript" (a user's module images -> ``(n, k)`` logits or
-    values, columns named by ``outputs``)."""
+    values, columns named by ``outputs``). channels: what the judge reads, 3 (RGB) or 1 (grey:
+    a grey decoder's images, stored as 3 equal channels, are given as ``(n, 1, H, W)``)."""
 
     kind: str
     path: str
     outputs: tuple[str, ...] = ()
     image_range: tuple[float, float] = (0.0, 1.0)
+    channels: int = 3
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +77,7 @@ class Judge:
             "path": self.path,
             "outputs": list(self.outputs),
             "image_range": list(self.image_range),
+            "channels": self.channels,
         }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from plugen.experiments.spec import Config, Decoder, Experiment, Judge
@@ -82,6 +83,27 @@ class UserFilesExperiment(Experiment):
         return check_models(self.decoder(config), self.judge(config), latent_dim)
 
 
+@lru_cache(maxsize=8)
+def _channels(
+    path: str, layers: int | None, image_range: tuple, latent_dim: int, stamp: tuple
+) -> int:
+    from plugen.backbones.torchscript import ScriptedDecoder
+
+    try:
+        dec = ScriptedDecoder(path, layers=layers, image_range=image_range)
+        dec.check(latent_dim)
+        return dec.channels or 3
+    except Exception:  # noqa: BLE001 - check_models reports a failing decoder, in one line
+        return 3
+
+
+def decoder_channels(decoder: Decoder, latent_dim: int) -> int:
+    """The channel count of the user's decoder's images (1 grey, 3 RGB), found by decoding one
+    latent (once per file version); 3 when the decoder cannot run (its check says why)."""
+    stamp = file_stamp(decoder.files())
+    return _channels(decoder.path, decoder.layers, decoder.image_range, latent_dim, stamp)
+
+
 def check_models(decoder: Decoder, judge: Judge | None, latent_dim: int) -> list[str]:
     """Run one latent through the user's decoder (and its image through the judge): a module
     with the wrong output shape fails here, before any job."""
@@ -93,7 +115,11 @@ def check_models(decoder: Decoder, judge: Judge | None, latent_dim: int) -> list
         if judge is not None:
             kinds = dict.fromkeys(judge.outputs, "binary")
             ScriptedJudge(
-                judge.path, list(judge.outputs), kinds, image_range=judge.image_range
+                judge.path,
+                list(judge.outputs),
+                kinds,
+                image_range=judge.image_range,
+                channels=dec.channels,
             ).check(images)
     except Exception as exc:  # noqa: BLE001 - the user's modules may raise anything
         first = str(exc).splitlines()[0] if str(exc).strip() else ""

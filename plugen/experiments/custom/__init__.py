@@ -14,7 +14,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from plugen.experiments.capabilities.user_files import UserFilesExperiment, file_stamp
+from plugen.experiments.capabilities.user_files import (
+    UserFilesExperiment,
+    decoder_channels,
+    file_stamp,
+)
 from plugen.experiments.spec import Config, Decoder, Judge, register
 
 
@@ -56,7 +60,9 @@ class Custom(UserFilesExperiment):
         if not c["classifier"]:
             return None
         outputs = tuple(c["classifier_outputs"] or self.attributes(config))
-        return Judge("torchscript", c["classifier"], outputs, tuple(c["image_range"]))
+        decoder = self.decoder(config)
+        channels = decoder_channels(decoder, self.latent_dim(config)) if decoder else 3
+        return Judge("torchscript", c["classifier"], outputs, tuple(c["image_range"]), channels)
 
     def tasks(self, config: Config) -> tuple[str, ...]:
         from plugen.tasks import gradual_attribute
