@@ -264,10 +264,11 @@ def test_image_rivals_do_their_own_task_and_need_an_encoded_image_dataset():
     assert problem.startswith("shapes_gan.baselines.methods: ['msp'] train on the experiment's")
 
 
-def _dry_run(tmp_path, **sections):
+def _dry_run(snakemake, tmp_path, **sections):
     """``snakemake -n`` of the tiny config with ``sections`` merged in: the jobs' outputs."""
     import yaml
-    from test_workflow import TINY, snakemake
+
+    from tests.paths import TINY
 
     cfg = yaml.safe_load(TINY.read_text())
     cfg["experiments"] = list(sections)  # only the experiments under test: a smaller DAG
@@ -282,10 +283,12 @@ def _dry_run(tmp_path, **sections):
     ]
 
 
-def test_dry_run_wires_msp_and_cvae_on_the_images_through_the_shared_task_rules(tmp_path):
+def test_dry_run_wires_msp_and_cvae_on_the_images_through_the_shared_task_rules(
+    tmp_path, snakemake
+):
     tiny = {"latent_dim": 8, "widths": [8, 16], "train": {"epochs": 1}}
     baselines = {"methods": ["interfacegan", "msp", "cvae"], "msp": tiny, "cvae": tiny}
-    proc, outputs = _dry_run(tmp_path, shapes_vae={"baselines": baselines})
+    proc, outputs = _dry_run(snakemake, tmp_path, shapes_vae={"baselines": baselines})
     assert proc.returncode == 0, proc.stderr[-2000:]
     runs = "results/shapes_vae/baselines"
     for method in ("msp", "cvae"):
@@ -311,9 +314,9 @@ def test_dry_run_wires_msp_and_cvae_on_the_images_through_the_shared_task_rules(
 
 def test_config_refuses_an_image_rival_on_sampled_latents_before_any_job():
     import yaml
-    from test_workflow import TINY
 
     from plugen.config import ConfigError, validate_config
+    from tests.paths import TINY
 
     cfg = yaml.safe_load(TINY.read_text())
     cfg["shapes_gan"]["baselines"] = {"methods": ["cvae"]}

@@ -11,8 +11,8 @@ from torch import Tensor, nn
 
 from plugen.cli import main, synthetic_labels, synthetic_task
 from plugen.data.user import read_latents, write_latents
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 DIM = 8
 
 

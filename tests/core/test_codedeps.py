@@ -3,8 +3,7 @@
 from pathlib import Path
 
 from plugen.codedeps import library_files
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.paths import ROOT
 
 
 def _package(tmp_path: Path) -> Path:

@@ -15,8 +15,7 @@ from plugen.config import (
     read_yaml,
     validate_config,
 )
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.paths import ROOT, TINY
 
 
 def test_every_experiment_schema_is_inlined_with_documented_defaults():
@@ -61,8 +60,7 @@ def test_errors_name_the_key(config, message):
 
 @pytest.mark.parametrize(
     "path",  # workflow configs (config/pretrain holds backbone recipes, checked on their own)
-    sorted(p for p in (ROOT / "config").rglob("*.yaml") if "pretrain" not in p.parts)
-    + [ROOT / "tests/data/tiny.yaml"],
+    sorted(p for p in (ROOT / "config").rglob("*.yaml") if "pretrain" not in p.parts) + [TINY],
 )
 def test_shipped_configs_are_valid(path):
     user_files = {  # paper configs that read the user's files: valid but for those files
@@ -197,4 +195,4 @@ def test_validate_config_cli_prints_one_line_per_problem_and_exits_2(tmp_path, c
     )
     assert main(["validate-config", str(tmp_path / "missing.yaml")]) == 2
     assert "missing.yaml: no such config file" in capsys.readouterr().err
-    assert main(["validate-config", str(ROOT / "tests/data/tiny.yaml")]) == 0
+    assert main(["validate-config", str(TINY)]) == 0

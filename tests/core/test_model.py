@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 import torch
-from conftest import label_fn
 
 from plugen import PluGeN
+from plugen.cli import synthetic_labels as label_fn
 
 ATTRS = ["a", "b", "h"]
 KINDS = {"a": "binary", "b": "binary", "h": "continuous"}

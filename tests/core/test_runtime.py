@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
+from tests.paths import ROOT
+
+SCRIPTS = ROOT / "workflow" / "scripts"
 
 LIGHT_MODULES = [
     "plugen.runtime",

@@ -5,6 +5,7 @@ import pytest
 
 from plugen.config import load_config
 from plugen.train import TrainConfig
+from tests.paths import TINY
 
 
 def test_section_values_then_seed_then_fixed_settings():
@@ -34,7 +35,7 @@ def test_bad_values_are_refused():
 
 
 def test_every_train_section_the_scripts_read_is_a_train_config():
-    config = load_config("tests/data/tiny.yaml")
+    config = load_config(TINY)
     sections = {
         "shapes.classifier": config["shapes"]["classifier"],
         "shapes_vae.vae": config["shapes_vae"]["vae"],

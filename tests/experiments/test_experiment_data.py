@@ -9,8 +9,9 @@ import pytest
 from plugen import experiments
 from plugen.config import load_config
 from plugen.experiments.celeba_vae.data import SPLIT_SIZES
+from tests import paths
 
-TINY = load_config("tests/data/tiny.yaml")  # shapes: n_pretrain 300, n_val 60, n_test 64
+TINY = load_config(paths.TINY)  # shapes: n_pretrain 300, n_val 60, n_test 64
 
 
 def celeba(**changes):

@@ -2,8 +2,6 @@
 plugin's own attribute coordinates, the baseline on a linear decision, measures, the rule, the
 checkpointed decision model, the Parquet contract and the ``plugen explain`` verb."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -25,6 +23,7 @@ from plugen.explain.measures import (
 from plugen.explain.rule import Rule
 from plugen.model import PluGeN
 from plugen.train import TrainConfig
+from tests.paths import TINY
 
 D = 8
 
@@ -242,7 +241,7 @@ def test_cli_round_trip(plugin, z, tmp_path, capsys):
 def _config(**explain):
     from plugen.config import read_yaml, validate_config
 
-    raw = read_yaml(Path(__file__).parent / "data" / "tiny.yaml")
+    raw = read_yaml(TINY)
     raw["shapes_vae"]["explain"].update(explain)
     return validate_config(raw)
 
@@ -293,7 +292,7 @@ def test_every_image_experiment_has_the_task():
     from plugen import experiments
     from plugen.config import read_yaml, validate_config
 
-    raw = read_yaml(Path(__file__).parent / "data" / "tiny.yaml")
+    raw = read_yaml(TINY)
     raw["shapes_gan"]["explain"] = {"enabled": True}
     cfg = validate_config(raw)
     gan = experiments.get("shapes_gan")

@@ -15,13 +15,12 @@ import pytest
 import torch
 import yaml
 from PIL import Image
-from test_workflow import snakemake
 
 from plugen import io
 from plugen.experiments.celeba_vae import TABLE2_COLUMNS
 from plugen.experiments.celeba_vae.data import ATTRIBUTE_NAMES
+from tests.paths import CELEBA_VAE
 
-CONFIG = Path(__file__).parent / "data" / "celeba_vae.yaml"
 N, N_TRAIN, N_VAL = 320, 220, 40  # the rest is the test split
 
 
@@ -64,14 +63,14 @@ def fabricate(root: Path, n: int = N, as_zip: bool = False, seed: int = 0) -> np
 
 
 def _config(work: Path, root: Path, **data) -> str:
-    cfg = yaml.safe_load(CONFIG.read_text())
+    cfg = yaml.safe_load(CELEBA_VAE.read_text())
     cfg["celeba_vae"]["data"].update(root=str(root), **data)
     (work / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     return "cfg.yaml"
 
 
 @pytest.fixture(scope="module")
-def celeba_run(tmp_path_factory):
+def celeba_run(tmp_path_factory, snakemake):
     work = tmp_path_factory.mktemp("celeba")
     fabricate(work / "CelebA", as_zip=True)
     snakemake(work, "--configfile", _config(work, work / "CelebA"))
@@ -111,7 +110,7 @@ def _problems(root, **data) -> list[str]:
     """The config's problems, one line each (validate_config runs the spec's checks)."""
     from plugen.config import ConfigError, validate_config
 
-    cfg = yaml.safe_load(CONFIG.read_text())
+    cfg = yaml.safe_load(CELEBA_VAE.read_text())
     cfg["celeba_vae"]["data"].update(root=str(root), **data)
     try:
         validate_config(cfg)
@@ -146,7 +145,7 @@ def test_bad_inputs_are_one_line_naming_the_file_or_key(tmp_path):
 
 
 @pytest.mark.slow
-def test_snakemake_refuses_a_bad_folder_before_any_job(tmp_path):
+def test_snakemake_refuses_a_bad_folder_before_any_job(tmp_path, snakemake):
     root = tmp_path / "CelebA"
     fabricate(root, n=30)
     (root / "list_attr_celeba.txt").unlink()
@@ -174,7 +173,7 @@ class _BlockDecoder(torch.nn.Module):
 
 
 @pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")
-def test_the_users_torchscript_encoder_and_decoder_replace_the_vae(tmp_path):
+def test_the_users_torchscript_encoder_and_decoder_replace_the_vae(tmp_path, snakemake):
     fabricate(tmp_path / "CelebA")
     ckpt = {}
     for name, module in (("encoder", _BlockEncoder()), ("decoder", _BlockDecoder())):

@@ -1,6 +1,6 @@
 """`custom` end to end through the real snakemake: a fabricated user model (latents from a fixed
-nonlinear map, a TorchScript decoder, judge and decision model built here, labels with 30% empty
-cells)."""
+nonlinear map, a TorchScript decoder, judge and decision model built by conftest.py's
+fabricate_custom, labels with 30% empty cells)."""
 
 from __future__ import annotations
 
@@ -9,52 +9,10 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-from test_workflow import snakemake
 
 from plugen import io
 
-D = 8
-
-
-def orthogonal(d: int, seed: int) -> np.ndarray:
-    q, _ = np.linalg.qr(np.random.default_rng(seed).normal(size=(d, d)))
-    return q.astype(np.float32)
-
-
-def factors_to_latents(u: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """The user's backbone latent: a fixed nonlinear, invertible map of the true factors."""
-    return (np.sinh(u) @ q.T).astype(np.float32)
-
-
-class Decoder(torch.nn.Module):
-    """z (n, 8) -> images (n, 3, 8, 8): channel c of the top half shows sigmoid(u_c)."""
-
-    def __init__(self, q: np.ndarray) -> None:
-        super().__init__()
-        self.register_buffer("q", torch.from_numpy(q))
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        u = torch.asinh(z @ self.q)
-        img = torch.full((z.shape[0], 3, 8, 8), 0.5)
-        img[:, :, :4, :] = torch.sigmoid(u[:, :3])[:, :, None, None]
-        return img
-
-
-class Judge(torch.nn.Module):
-    """images (n, 3, 8, 8) in [0, 1] -> (smile logit 4 u_0, glasses logit 4 u_1, age in years)."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        p = x[:, :, :4, :].mean((2, 3)).clamp(1e-4, 1 - 1e-4)
-        u = torch.log(p / (1 - p))
-        return torch.stack([4.0 * u[:, 0], 4.0 * u[:, 1], 40 + 10 * u[:, 2]], 1)
-
-
-class SmileDecision(torch.nn.Module):
-    """images (n, 3, 8, 8) -> one logit per image, > 0 iff smiling: depends on smile alone."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        p = x[:, 0, :4, :].mean((1, 2)).clamp(1e-4, 1 - 1e-4)
-        return 4.0 * torch.log(p / (1 - p))
+D = 8  # the fabricated user model's latent width (fabricate_custom in conftest.py)
 
 
 class TwoLogits(torch.nn.Module):
@@ -64,51 +22,10 @@ class TwoLogits(torch.nn.Module):
         return x.flatten(1)[:, :2]
 
 
-def truth(u: np.ndarray) -> pd.DataFrame:
-    return pd.DataFrame({"smile": u[:, 0] > 0, "glasses": u[:, 1] > 0, "age": 40 + 10 * u[:, 2]})
-
-
-def fabricate(folder, n: int = 3000, seed: int = 0) -> dict:
-    """Write latents.npy, latents_std.npy (an encoder's small posterior spread), labels.csv (30%
-    empty cells, smile as -1/1), decoder.pt, judge.pt."""
-    rng = np.random.default_rng(seed)
-    u = rng.normal(size=(n, D)).astype(np.float32)
-    q = orthogonal(D, seed)
-    np.save(folder / "latents.npy", factors_to_latents(u, q))
-    np.save(folder / "latents_std.npy", np.full((n, D), 0.05, np.float32))
-    labels = truth(u).astype(float)
-    labels["smile"] = 2 * labels["smile"] - 1
-    labels = labels.mask(rng.random(labels.shape) < 0.3)
-    labels.to_csv(folder / "labels.csv", index=False)
-    torch.jit.script(Decoder(q)).save(str(folder / "decoder.pt"))
-    torch.jit.script(Judge()).save(str(folder / "judge.pt"))
-    torch.jit.script(SmileDecision()).save(str(folder / "decision.pt"))
-    return {
-        "latents": str(folder / "latents.npy"),
-        "latents_std": str(folder / "latents_std.npy"),
-        "labels": str(folder / "labels.csv"),
-        "decoder": str(folder / "decoder.pt"),
-        "classifier": str(folder / "judge.pt"),
-        "classifier_outputs": ["smile", "glasses", "age"],
-    }
-
-
-def custom_config(files: dict) -> dict:
-    flow = {"n_couplings": 4, "n_layers": 3, "hidden": 64, "sigma": 0.3}
-    flow["train"] = {"epochs": 40, "batch_size": 128, "lr": 0.002, "patience": 8}
-    tasks = {
-        "generation": {"n_per_combination": 60},
-        "manipulation": {"n_per_pair": 80},
-        "flip": {"n_per_value": 60},
-        "gradual": {"n_sources": 10},
-    }
-    return {"experiments": ["custom"], "custom": {**files, "flow": flow, "tasks": tasks}}
-
-
 @pytest.fixture(scope="module")
-def custom_run(tmp_path_factory):
+def custom_run(tmp_path_factory, snakemake, fabricate_custom, custom_config):
     work = tmp_path_factory.mktemp("custom")
-    cfg = custom_config(fabricate(work))
+    cfg = custom_config(fabricate_custom(work))
     explain = {"enabled": True, "model": str(work / "decision.pt"), "n_inputs": 40}
     # the judge reads age as changed when it moves by more than 3 years
     cfg["custom"]["explain"] = {**explain, "tolerance": 3.0, "latent": {"steps": 30}}
@@ -183,8 +100,10 @@ def test_custom_outputs_pass_the_schema_checks(custom_run):
     assert (res / "figures" / "generation.png").exists()
 
 
-def test_custom_without_decoder_reports_the_probe_only(tmp_path):
-    files = fabricate(tmp_path, n=600)
+def test_custom_without_decoder_reports_the_probe_only(
+    tmp_path, snakemake, fabricate_custom, custom_config
+):
+    files = fabricate_custom(tmp_path, n=600)
     cfg = custom_config({"latents": files["latents"], "labels": files["labels"]})
     cfg["custom"]["flow"]["train"]["epochs"] = 3
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg))
@@ -234,8 +153,10 @@ def test_custom_without_decoder_reports_the_probe_only(tmp_path):
         "decision-two-logits",
     ],
 )
-def test_custom_bad_input_fails_before_any_job(tmp_path, change, message):
-    files = fabricate(tmp_path, n=200)
+def test_custom_bad_input_fails_before_any_job(
+    tmp_path, snakemake, fabricate_custom, custom_config, change, message
+):
+    files = fabricate_custom(tmp_path, n=200)
     cfg = custom_config(files)
     change(tmp_path, cfg)
     (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg))
@@ -256,8 +177,8 @@ def _problems(cfg: dict) -> list[str]:
     return []
 
 
-def test_custom_config_check_refuses_bad_labels_and_keys(tmp_path, monkeypatch):
-    files = fabricate(tmp_path, n=200)
+def test_custom_config_check_refuses_bad_labels_and_keys(tmp_path, monkeypatch, fabricate_custom):
+    files = fabricate_custom(tmp_path, n=200)
     labels = pd.read_csv(files["labels"])
     base = {"latents": files["latents"], "labels": files["labels"]}
     assert _problems({"experiments": ["custom"], "custom": base}) == []
@@ -280,8 +201,10 @@ def test_custom_config_check_refuses_bad_labels_and_keys(tmp_path, monkeypatch):
     assert _problems(cfg) == [f"custom.latents: z.npy: no such latents file ({tmp_path}/z.npy)"]
 
 
-def test_custom_config_check_warns_of_a_two_valued_non_binary_column(tmp_path, caplog):
-    files = fabricate(tmp_path, n=200)
+def test_custom_config_check_warns_of_a_two_valued_non_binary_column(
+    tmp_path, caplog, fabricate_custom
+):
+    files = fabricate_custom(tmp_path, n=200)
     labels = pd.read_csv(files["labels"])
     labels["smile"] += 1  # -1/1 -> 0/2
     labels.to_csv(tmp_path / "labels02.csv", index=False)

@@ -20,13 +20,11 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from test_custom_workflow import custom_config, fabricate
-from test_determinism_workflow import hashes as _hashes
-from test_workflow import ROOT, snakemake
 
 from plugen import PluGeN
 from plugen.backbones.dcgan import GANConfig, fit_gan
 from plugen.train import History, TrainConfig, train
+from tests.paths import SNAKEFILE
 
 
 class Interrupted(Exception):
@@ -211,17 +209,23 @@ TARGETS = ("results/custom/models/plugin.pt", "results/custom/history/plugin.par
 TRAIN_LOG = Path("logs/custom/train_flow.log")
 
 
-def _flow_folder(folder: Path) -> Path:
-    cfg = custom_config(fabricate(folder, n=400))
-    cfg["custom"]["flow"].update(n_couplings=2, n_layers=2, hidden=16)
-    cfg["custom"]["flow"]["train"].update(epochs=60, patience=1000)
-    (folder / "cfg.yaml").write_text(yaml.safe_dump(cfg))
-    return folder
+@pytest.fixture(scope="module")
+def flow_folder(fabricate_custom, custom_config):
+    """``flow_folder(folder)``: ``folder`` with the user model and a config of a long tiny flow."""
+
+    def _flow_folder(folder: Path) -> Path:
+        cfg = custom_config(fabricate_custom(folder, n=400))
+        cfg["custom"]["flow"].update(n_couplings=2, n_layers=2, hidden=16)
+        cfg["custom"]["flow"]["train"].update(epochs=60, patience=1000)
+        (folder / "cfg.yaml").write_text(yaml.safe_dump(cfg))
+        return folder
+
+    return _flow_folder
 
 
 def _start(folder: Path) -> subprocess.Popen:
     """snakemake on the flow's outputs, in its own process group (like a scheduler's job)."""
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"), "-d", str(folder)]
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(folder)]
     cmd += ["--cores", "2", *TARGETS, "--configfile", "cfg.yaml"]
     out = open(folder / "snakemake.out", "w")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
@@ -242,21 +246,28 @@ def _wait_for_epoch(folder: Path, proc: subprocess.Popen, epoch: int, timeout: f
     raise AssertionError(f"no '{line}' in {log}:\n{(folder / 'snakemake.out').read_text()[-3000:]}")
 
 
-def _rerun(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return snakemake(
-        folder, "--rerun-incomplete", *args, *TARGETS, "--configfile", "cfg.yaml", check=check
-    )
+@pytest.fixture(scope="module")
+def rerun(snakemake):
+    """``rerun(folder, *args, check=True)``: snakemake on the flow's outputs in ``folder``,
+    rerunning incomplete ones."""
+
+    def _rerun(folder: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return snakemake(
+            folder, "--rerun-incomplete", *args, *TARGETS, "--configfile", "cfg.yaml", check=check
+        )
+
+    return _rerun
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory):
+def reference(tmp_path_factory, flow_folder, rerun):
     """An uninterrupted run; while it trains (paused), a second snakemake tries the folder."""
-    folder = _flow_folder(tmp_path_factory.mktemp("reference"))
+    folder = flow_folder(tmp_path_factory.mktemp("reference"))
     proc = _start(folder)
     _wait_for_epoch(folder, proc, 3)
     os.killpg(proc.pid, signal.SIGSTOP)  # hold the lock for as long as the second one needs
     try:
-        second = _rerun(folder, check=False)
+        second = rerun(folder, check=False)
     finally:
         os.killpg(proc.pid, signal.SIGCONT)
     assert proc.wait(timeout=300) == 0, (folder / "snakemake.out").read_text()[-3000:]
@@ -264,12 +275,12 @@ def reference(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_a_second_snakemake_on_a_locked_folder_is_refused(reference):
+def test_a_second_snakemake_on_a_locked_folder_is_refused(reference, result_hashes):
     folder, second = reference
     assert second.returncode != 0
     assert "LockException" in second.stdout + second.stderr
     assert "Directory cannot be locked" in second.stdout + second.stderr
-    hashes = _hashes(folder)  # the first run finished untouched: its outputs, no leftovers
+    hashes = result_hashes(folder)  # the first run finished untouched: its outputs, no leftovers
     assert sorted(hashes) == ["custom/history/plugin.parquet", "custom/latents.parquet",
                               "custom/models/plugin.pt"]  # fmt: skip
     assert "resumed" not in (folder / TRAIN_LOG).read_text()
@@ -277,8 +288,10 @@ def test_a_second_snakemake_on_a_locked_folder_is_refused(reference):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
-def test_a_killed_training_resumes_to_the_same_bytes(reference, tmp_path, sig):
-    folder = _flow_folder(tmp_path)
+def test_a_killed_training_resumes_to_the_same_bytes(
+    reference, tmp_path, sig, flow_folder, rerun, snakemake, result_hashes
+):
+    folder = flow_folder(tmp_path)
     proc = _start(folder)
     _wait_for_epoch(folder, proc, 5)
     os.killpg(proc.pid, sig)  # snakemake and its job, as a scheduler or a lost node does
@@ -287,13 +300,13 @@ def test_a_killed_training_resumes_to_the_same_bytes(reference, tmp_path, sig):
     left = {p.name for p in models.iterdir()}  # killed mid-training (maybe mid-save)
     assert "plugin.pt.resume" in left and "plugin.pt" not in left, left
     if sig == signal.SIGKILL:  # no chance to release the lock: snakemake says how to go on
-        locked = _rerun(folder, check=False)
+        locked = rerun(folder, check=False)
         assert locked.returncode != 0 and "--unlock" in locked.stdout + locked.stderr
         snakemake(folder, "--unlock", *TARGETS, "--configfile", "cfg.yaml")
-    _rerun(folder)
+    rerun(folder)
     log = (folder / TRAIN_LOG).read_text()
     assert "resumed from epoch " in log and "plugen epoch=1 " not in log
-    assert _hashes(folder) == _hashes(reference[0])  # no .resume left behind either
+    assert result_hashes(folder) == result_hashes(reference[0])  # no .resume left behind either
 
 
 def _fit_vae(cfg: TrainConfig):

@@ -3,7 +3,6 @@
 import itertools
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,8 +10,8 @@ import yaml
 
 from plugen import io
 from plugen.experiments.molecules.data import PROPERTIES, mol_from_smiles
+from tests.paths import SNAKEFILE
 
-ROOT = Path(__file__).resolve().parent.parent
 SUBSTITUENTS = ["C", "CC", "O", "N", "Cl", "F", "C(=O)O", "OC", "C#N", "C(F)(F)F"]
 TEMPLATES = ["{a}c1ccc({b})cc1", "{a}C1CCN(C{b})CC1", "{a}c1ccnc({b})c1", "{a}CC(=O)N{b}"]
 INVALID = ["C1CC", "not_a_smiles", "c1ccc"]
@@ -51,14 +50,11 @@ TINY = {
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run(tmp_path_factory, snakemake):
     work = tmp_path_factory.mktemp("molwf")
     (work / "tiny_molecules.csv").write_text("SMILES\n" + "\n".join(tiny_smiles()) + "\n")
     (work / "tiny.yaml").write_text(yaml.safe_dump(TINY))
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"), "-d", str(work)]
-    cmd += ["--cores", "2", "--configfile", "tiny.yaml"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
-    assert proc.returncode == 0, f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-4000:]}"
+    snakemake(work, "--configfile", "tiny.yaml")
     return work
 
 
@@ -97,10 +93,8 @@ def test_tiny_molecules_run_writes_every_table(run):
 
 
 @pytest.mark.slow
-def test_noop_rerun_schedules_nothing(run):
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"), "-d", str(run)]
-    cmd += ["--cores", "2", "--configfile", "tiny.yaml", "-n"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=run)
+def test_noop_rerun_schedules_nothing(run, snakemake):
+    proc = snakemake(run, "--configfile", "tiny.yaml", "-n", check=False)
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
@@ -114,7 +108,7 @@ def test_a_pretrained_backbone_by_path_replaces_training_and_is_hash_checked(run
     given = {"checkpoint": str(pretrained), "sha256": file_sha256(pretrained)}
     config = {**TINY, "molecules": {**TINY["molecules"], "backbone": given}}
     (run / "pretrained.yaml").write_text(yaml.safe_dump(config))
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "workflow" / "Snakefile"), "-d", str(run)]
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(run)]
     cmd += ["--cores", "1", "--configfile", "pretrained.yaml", "-n", "--forceall"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=run)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -29,13 +29,12 @@ import pytest
 import yaml
 
 from plugen import io
+from tests.paths import ROOT, TINY
 
-ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "profiles" / "slurm"
 OVERLAY = ROOT / "tests" / "slurm" / "profile"
 START = ROOT / "tests" / "slurm" / "start_cluster.sh"
 STOP = ROOT / "tests" / "slurm" / "stop_cluster.sh"
-TINY = ROOT / "tests" / "data" / "tiny.yaml"
 TARGET = "results/shapes_vae/models/plugin.pt"
 PACKAGES = ["slurmctld", "slurmd", "slurm-client", "munge"]
 BINARIES = ["munged", "slurmctld", "slurmd", "sinfo", "sbatch", "squeue", "scontrol", "srun"]

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from test_workflow import snakemake
 
 from plugen import io
 
@@ -80,7 +79,7 @@ def test_wplus_pickle_is_modelled_through_its_first_layer_and_decoded_with_18(tm
 
 
 @pytest.fixture(scope="module")
-def stylegan_run(tmp_path_factory):
+def stylegan_run(tmp_path_factory, snakemake):
     work = tmp_path_factory.mktemp("stylegan")
     section = fabricate(work)
     section["flow"] = {
@@ -118,7 +117,7 @@ def test_table1_flips_every_attribute_and_prints_the_paper_beside(stylegan_run):
     assert list(rival["method"]) == ["plugen", "interfacegan"]
 
 
-def test_stylegan_bad_files_fail_before_any_job(tmp_path):
+def test_stylegan_bad_files_fail_before_any_job(tmp_path, snakemake):
     section = fabricate(tmp_path, n=40, layers=18)
     np.save(tmp_path / "attributes.npy", np.zeros((39, 8, 1), np.float32))
     cfg = {"experiments": ["stylegan_ffhq"], "stylegan_ffhq": section}

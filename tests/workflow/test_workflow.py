@@ -2,8 +2,6 @@
 
 import math
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,32 +9,11 @@ import pytest
 import yaml
 
 from plugen import io
-
-ROOT = Path(__file__).resolve().parent.parent
-TINY = ROOT / "tests" / "data" / "tiny.yaml"
-
-
-def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    cmd = [
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-s",
-        str(ROOT / "workflow" / "Snakefile"),
-        "-d",
-        str(workdir),
-        "--cores",
-        "2",
-        *args,
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=workdir)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return proc
+from tests.paths import ROOT, TINY
 
 
 @pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
+def tiny_run(tmp_path_factory, snakemake):
     work = tmp_path_factory.mktemp("wf")
     shutil.copy(TINY, work / "tiny.yaml")
     snakemake(work, "--configfile", "tiny.yaml")
@@ -193,13 +170,13 @@ def test_comparison_tables_have_one_row_per_method(tiny_run, exp):
 
 
 @pytest.mark.slow
-def test_noop_rerun_schedules_nothing(tiny_run):
+def test_noop_rerun_schedules_nothing(tiny_run, snakemake):
     proc = snakemake(tiny_run, "--configfile", "tiny.yaml", "-n")
     assert "Nothing to be done" in proc.stdout + proc.stderr
 
 
 @pytest.mark.slow
-def test_changing_temperature_reruns_only_generation_and_what_follows(tiny_run):
+def test_changing_temperature_reruns_only_generation_and_what_follows(tiny_run, snakemake):
     cfg = yaml.safe_load(TINY.read_text())
     cfg["shapes_vae"]["tasks"]["generation"]["temperature"] = 0.3
     (tiny_run / "changed.yaml").write_text(yaml.safe_dump(cfg))
@@ -233,7 +210,7 @@ def test_changing_temperature_reruns_only_generation_and_what_follows(tiny_run):
     }, out[-4000:]
 
 
-def _scheduled_rules(workdir: Path, *args: str) -> set[str]:
+def _scheduled_rules(snakemake, workdir: Path, *args: str) -> set[str]:
     proc = snakemake(workdir, *args, "-n", "--quiet", "rules")
     lines = (proc.stdout + proc.stderr).splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("job ")), None)
@@ -252,7 +229,7 @@ def _scheduled_rules(workdir: Path, *args: str) -> set[str]:
     ],
 )
 def test_editing_a_module_reruns_exactly_the_jobs_whose_scripts_import_it(
-    tiny_run, module, expected
+    tiny_run, snakemake, module, expected
 ):
     import re
 
@@ -269,7 +246,7 @@ def test_editing_a_module_reruns_exactly_the_jobs_whose_scripts_import_it(
     original = path.read_bytes()
     try:  # an edit (a comment is enough: Snakemake compares the content it recorded)
         path.write_bytes(original + b"\n# edited by a test\n")
-        scheduled = _scheduled_rules(tiny_run, "--configfile", "tiny.yaml")
+        scheduled = _scheduled_rules(snakemake, tiny_run, "--configfile", "tiny.yaml")
     finally:
         path.write_bytes(original)
     if expected is not None:
@@ -286,7 +263,7 @@ def test_editing_a_module_reruns_exactly_the_jobs_whose_scripts_import_it(
     assert not scheduled & untouched
 
 
-def test_config_typo_is_an_error_naming_the_key(tmp_path):
+def test_config_typo_is_an_error_naming_the_key(tmp_path, snakemake):
     (tmp_path / "bad.yaml").write_text("shapes_vae:\n  flow:\n    epoch: 3\n")
     proc = snakemake(tmp_path, "--configfile", "bad.yaml", "-n", check=False)
     assert proc.returncode != 0

@@ -17,24 +17,9 @@ from plugen.experiments.molecules.chem import valid_mask
 from plugen.experiments.molecules.data import canonical_smiles
 from plugen.train import TrainConfig
 
-SMILES = [
-    "CCO",
-    "c1ccccc1",
-    "CC(=O)Oc1ccccc1C(=O)O",
-    "ClCCBr",
-    "c1cc[nH]c1",
-    "CC(C)N",
-    "O=C(O)CCl",
-    "CCOC(=O)C",
-    "C1CC1",
-    "c1ccncc1",
-    "CC[C@@H](C)O",
-    "N#CC",
-]
 
-
-def test_tokenizer_keeps_multi_character_tokens_whole():
-    vocab = Vocabulary.build(SMILES)
+def test_tokenizer_keeps_multi_character_tokens_whole(smiles):
+    vocab = Vocabulary.build(smiles)
     assert vocab.tokenize("ClCCBr") == ["Cl", "C", "C", "Br"]
     assert vocab.tokenize("c1cc[nH]c1") == ["c", "1", "c", "c", "[nH]", "c", "1"]
     assert vocab.tokenize("C%12CC%12") == ["C", "%12", "C", "C", "%12"]
@@ -42,14 +27,14 @@ def test_tokenizer_keeps_multi_character_tokens_whole():
 
 
 @pytest.mark.parametrize("representation", ["smiles", "selfies"])
-def test_encode_decode_round_trip(representation):
-    vocab = Vocabulary.build(SMILES, representation)
-    ids = vocab.encode(SMILES)
-    assert ids.dtype == torch.long and ids.shape[0] == len(SMILES)
+def test_encode_decode_round_trip(smiles, representation):
+    vocab = Vocabulary.build(smiles, representation)
+    ids = vocab.encode(smiles)
+    assert ids.dtype == torch.long and ids.shape[0] == len(smiles)
     decoded = vocab.decode(ids)
-    assert [canonical_smiles(s) for s in decoded] == [canonical_smiles(s) for s in SMILES]
+    assert [canonical_smiles(s) for s in decoded] == [canonical_smiles(s) for s in smiles]
     if representation == "smiles":
-        assert decoded == SMILES
+        assert decoded == smiles
 
 
 def test_unknown_tokens_and_too_long_strings():
@@ -61,7 +46,7 @@ def test_unknown_tokens_and_too_long_strings():
         Vocabulary(["C", "O"])
 
 
-def _fit(representation="smiles", epochs=2, seed=0):
+def _fit(smiles, representation="smiles", epochs=2, seed=0):
     cfg = TrainConfig(
         epochs=epochs,
         batch_size=4,
@@ -72,49 +57,49 @@ def _fit(representation="smiles", epochs=2, seed=0):
         lr_schedule="none",
     )
     kwargs = {"representation": representation, "hidden_dim": 32, "latent_dim": 6, "embed_dim": 8}
-    return fit_charvae(SMILES * 2, cfg, kwargs, val_smiles=SMILES[:4], kl_anneal_epochs=1)
+    return fit_charvae(smiles * 2, cfg, kwargs, val_smiles=smiles[:4], kl_anneal_epochs=1)
 
 
 @pytest.fixture(scope="module")
-def tiny():
-    return _fit()
+def tiny(smiles):
+    return _fit(smiles)
 
 
-def test_training_lowers_the_loss_and_gives_a_backbone(tiny):
+def test_training_lowers_the_loss_and_gives_a_backbone(tiny, smiles):
     model, history = tiny
     rows = history.rows
     assert len(rows) == 2 and rows[1]["val_recon"] < rows[0]["val_recon"]
     assert isinstance(model, Backbone) and model.latent_dim == 6
-    z = model.encode_smiles(SMILES)
-    assert z.shape == (len(SMILES), 6) and z.dtype == np.float32
-    np.testing.assert_array_equal(z, model.encode_smiles(SMILES))  # posterior mean
+    z = model.encode_smiles(smiles)
+    assert z.shape == (len(smiles), 6) and z.dtype == np.float32
+    np.testing.assert_array_equal(z, model.encode_smiles(smiles))  # posterior mean
     ids = model.decode(torch.as_tensor(z))
-    assert ids.shape == (len(SMILES), model.config.max_len + 1)
-    assert len(model.decode_latents(z)) == len(SMILES)
+    assert ids.shape == (len(smiles), model.config.max_len + 1)
+    assert len(model.decode_latents(z)) == len(smiles)
 
 
-def test_training_is_deterministic_for_a_seed(tiny):
-    again, _ = _fit()
+def test_training_is_deterministic_for_a_seed(tiny, smiles):
+    again, _ = _fit(smiles)
     for a, b in zip(tiny[0].state_dict().values(), again.state_dict().values()):
         torch.testing.assert_close(a, b, rtol=0, atol=0)
 
 
-def test_selfies_samples_are_valid_unless_empty():
-    model, _ = _fit("selfies", epochs=1)
+def test_selfies_samples_are_valid_unless_empty(smiles):
+    model, _ = _fit(smiles, "selfies", epochs=1)
     samples = model.sample_prior(32, seed=1)
     nonempty = [s for s in samples if s]
     assert len(nonempty) > 8 and valid_mask(nonempty).all()
-    report = charvae_report(model, SMILES[:4], n_prior=32, seed=1)
+    report = charvae_report(model, smiles[:4], n_prior=32, seed=1)
     assert report["prior_validity"] == pytest.approx(len(nonempty) / 32)  # '' counts invalid
     assert 0.0 <= report["reconstruction_accuracy"] <= 1.0
 
 
-def test_save_load_keeps_weights_vocabulary_and_config(tiny, tmp_path):
+def test_save_load_keeps_weights_vocabulary_and_config(tiny, tmp_path, smiles):
     model, _ = tiny
     model.save(tmp_path / "charvae.pt")
     loaded = CharVAE.load(tmp_path / "charvae.pt")
     assert loaded.vocab.tokens == model.vocab.tokens and loaded.config == model.config
-    np.testing.assert_array_equal(loaded.encode_smiles(SMILES), model.encode_smiles(SMILES))
+    np.testing.assert_array_equal(loaded.encode_smiles(smiles), model.encode_smiles(smiles))
     assert loaded.sample_prior(8, seed=2) == model.sample_prior(8, seed=2)
     torch.save({"weights": 1}, tmp_path / "other.pt")
     with pytest.raises(ValueError, match="not a CharVAE checkpoint"):
@@ -148,10 +133,10 @@ def test_reconstruction_accuracy_compares_molecules():
 @pytest.mark.parametrize(
     "start, steps, expected", [(0.0, 4, [0.25, 0.5, 1.0]), (0.4, 5, [0.52, 0.64, 0.88])]
 )
-def test_the_kl_weight_anneals_from_its_start_to_beta(tiny, start, steps, expected):
+def test_the_kl_weight_anneals_from_its_start_to_beta(tiny, smiles, start, steps, expected):
     model = tiny[0].train()
     loss = CharVAELoss(steps, start)
-    ids = model.vocab.encode(SMILES[:4])
+    ids = model.vocab.encode(smiles[:4])
     weights = []
     for step in (1, 2, 4):  # the training step whose weight is read
         loss.step = step - 1

@@ -5,7 +5,6 @@ import logging
 
 import pytest
 import torch
-from test_charvae import SMILES
 
 from plugen.experiments.molecules import charvae_pretrain as cp
 from plugen.experiments.molecules.charvae import CharVAE
@@ -13,9 +12,9 @@ from plugen.train import TrainConfig, train
 
 
 @pytest.fixture
-def corpus(tmp_path):
+def corpus(tmp_path, smiles):
     csv = tmp_path / "train.csv"
-    csv.write_text("SMILES\n" + "\n".join(SMILES * 10) + "\n")
+    csv.write_text("SMILES\n" + "\n".join(smiles * 10) + "\n")
     return csv
 
 
@@ -128,8 +127,7 @@ def test_recipe_errors_name_the_key(change, message):
 
 
 def test_the_shipped_recipe_is_valid():
-    from pathlib import Path
+    from tests.paths import ROOT
 
-    root = Path(__file__).resolve().parents[1]
-    r = cp.read_recipe(root / "config" / "pretrain" / "charvae_moses.yaml")
+    r = cp.read_recipe(ROOT / "config" / "pretrain" / "charvae_moses.yaml")
     assert r["model"]["representation"] == "selfies"
