@@ -2,7 +2,7 @@
 "PluGeN: Multi-Label Conditional Generation from Pre-trained Models", AAAI 2022.
 
 ``paper_tables.txt`` beside this module holds the verbatim text they are transcribed from
-(``tests/test_reference.py`` checks every number against it). Each table is a dict::
+(``tests/core/test_reference.py`` checks every number against it). Each table is a dict::
 
     {"number": 1, "caption": str, "label": "Requested value",
      "columns": [printed row labels, in order],
