@@ -4,7 +4,7 @@
 the file. Validation fills defaults from the JSON schema, then runs each enabled experiment's
 cross-key checks (``Experiment.check``: limits a schema cannot state), and reports every
 problem as one line naming the key path, e.g.
-``config: shapes_vae.flow.epochs: 'ten' is not of type 'integer'``.
+``config: custom.flow.epochs: 'ten' is not of type 'integer'``.
 """
 
 from __future__ import annotations
