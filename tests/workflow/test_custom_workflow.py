@@ -216,3 +216,54 @@ def test_custom_config_check_warns_of_a_two_valued_non_binary_column(
         "to 0/1 to make it binary, or declare it continuous in kinds (smile=continuous) to "
         "keep it so"
     ]
+
+
+class GreyDecoder(torch.nn.Module):
+    """z (n, 8) -> grey images (n, 1, 8, 8): the top half shows sigmoid of the first coordinate."""
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        img = torch.full((z.shape[0], 1, 8, 8), 0.5)
+        img[:, :, :4, :] = torch.sigmoid(z[:, :1])[:, :, None, None]
+        return img
+
+
+class GreyJudge(torch.nn.Module):
+    """grey images (n, 1, 8, 8) -> (n, 3); a 3-channel image fails in its 1-channel conv."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 3, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x).mean((2, 3))
+
+
+def test_a_grey_decoders_judge_gets_grey_images(
+    tmp_path, snakemake, fabricate_custom, custom_config
+):
+    from plugen import experiments
+    from plugen.config import validate_config
+
+    files = fabricate_custom(tmp_path, n=200)
+    torch.jit.script(GreyDecoder()).save(files["decoder"])
+    torch.jit.script(GreyJudge()).save(files["classifier"])
+    cfg = custom_config(files)
+    judge = experiments.get("custom").judge(validate_config(cfg))
+    assert judge.channels == 1 and judge.as_dict()["channels"] == 1
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg))
+    proc = snakemake(tmp_path, "--configfile", "cfg.yaml", "-n", check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_the_users_val_split_decides_early_stopping(tmp_path, fabricate_custom, custom_config):
+    from plugen import experiments
+    from plugen.config import validate_config
+
+    files = fabricate_custom(tmp_path, n=200)
+    spec = experiments.get("custom")
+    assert not spec.validation_split(validate_config(custom_config(files)))  # seeded val_fraction
+    labels = pd.read_csv(files["labels"])
+    labels["split"] = ["train"] * 140 + ["val"] * 30 + ["test"] * 30
+    labels.to_csv(tmp_path / "split.csv", index=False)
+    cfg = validate_config(custom_config({**files, "labels": str(tmp_path / "split.csv")}))
+    assert spec.validation_split(cfg)
