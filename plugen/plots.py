@@ -32,6 +32,26 @@ def image_grid(
     return path
 
 
+def contact_sheet(
+    images: np.ndarray, path: str | Path, columns: int = 8, min_side: int = 64, limit: int = 64
+) -> Path:
+    """Save the first ``limit`` uint8 images ``(n, H, W, 3)`` as one grid of ``columns``,
+    each tile upscaled (nearest, an integer factor) to at least ``min_side`` pixels."""
+    images = np.asarray(images)[:limit]
+    h, w = images.shape[1:3]
+    scale = max(1, -(-min_side // min(h, w)))
+    cols = min(columns, len(images))
+    rows = -(-len(images) // cols)
+    canvas = Image.new("RGB", (cols * w * scale + cols - 1, rows * h * scale + rows - 1), "white")
+    for i, img in enumerate(images):
+        tile = Image.fromarray(img).resize((w * scale, h * scale), Image.NEAREST)
+        canvas.paste(tile, ((i % cols) * (w * scale + 1), (i // cols) * (h * scale + 1)))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    canvas.save(path)
+    return path
+
+
 def task_figure(
     samples: pd.DataFrame,
     root: str | Path,

@@ -186,6 +186,9 @@ def write_outputs(
     print(f"wrote {shape} latents to {args.out}")
     if decoder is not None:
         from plugen.io import write_images
+        from plugen.plots import contact_sheet
 
-        write_images(decoder(z), args.images, ids)
-        print(f"wrote {len(z)} images to {args.images}/")
+        images = decoder(z)
+        write_images(images, args.images, ids)
+        sheet = contact_sheet(images, Path(args.images) / "contact_sheet.png")
+        print(f"wrote {len(z)} images to {args.images}/ (at a glance: {sheet})")

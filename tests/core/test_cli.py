@@ -147,12 +147,19 @@ def test_generate_decodes_images_through_a_torchscript_decoder(work, trained):
     )
     assert rc == 0
     z, ids = read_latents(work / "g.parquet")
-    assert sorted(p.name for p in (work / "img").iterdir()) == [f"{i}.png" for i in ids]
+    names = sorted(p.name for p in (work / "img").iterdir())
+    assert names == sorted([*(f"{i}.png" for i in ids), "contact_sheet.png"])
+    from PIL import Image
+
     from plugen.io import read_images
 
     images = read_images([f"img/{i}.png" for i in ids], work)
     expected = np.round(255 / (1 + np.exp(-z[:, 0])))
     np.testing.assert_array_equal(images[:, 2, 3, 1], expected)
+    # the 4x4 images at a viewable size: 16x nearest upscaling, 5 tiles in a row, 1 px gaps
+    sheet = np.asarray(Image.open(work / "img" / "contact_sheet.png").convert("RGB"))
+    assert sheet.shape == (64, 5 * 64 + 4, 3)
+    np.testing.assert_array_equal(sheet[:64, 65:129], np.kron(images[1], np.ones((16, 16, 1))))
 
 
 def test_info_describes_the_plugin(work, trained, capsys):
