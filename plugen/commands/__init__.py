@@ -1,4 +1,5 @@
-"""The ``plugen`` verbs for trained plugins: train, generate, manipulate, encode, info.
+"""The ``plugen`` verbs for trained plugins: train, generate, manipulate, encode, info,
+evaluate, explain.
 
 Each module adds its sub-parsers; heavy imports (torch, pandas) wait until a verb runs.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from plugen.commands import describe, edit, explain, train
+from plugen.commands import describe, edit, evaluate, explain, train
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -15,4 +16,5 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     train.add_parser(sub)
     edit.add_parsers(sub)
     describe.add_parsers(sub)
+    evaluate.add_parsers(sub)
     explain.add_parser(sub)

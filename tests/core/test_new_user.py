@@ -144,3 +144,13 @@ def test_a_grey_judge_reads_the_first_of_the_stored_channels(tmp_path):
     assert preds.shape == (5, 1)
     with pytest.raises(ValueError, match="judge"):
         ScriptedJudge(path, ["a"], {"a": "continuous"})(images)  # 3 channels: refused
+
+
+def test_evaluate_names_what_it_needs(user, trained, capsys):
+    _run(trained, capsys)
+    code, _, err = _run(["evaluate", "--plugin", str(user / "plugin.pt")], capsys)
+    assert code == 2
+    assert err == (
+        "plugen evaluate: needs --latents, --labels, --decoder, --judge (or a --config whose "
+        "custom section has them)\n"
+    )

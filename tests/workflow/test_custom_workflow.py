@@ -56,6 +56,23 @@ def test_custom_run_edits_what_the_judge_reads(custom_run):
 
 
 @pytest.mark.slow
+def test_plugen_evaluate_reproduces_the_workflows_tables(custom_run, capsys):
+    """The CLI's tasks on the run's plugin and config: the same requests for the same seed, the
+    same judge, the same tables to 3 decimals."""
+    from plugen.cli import main
+
+    res, out = custom_run / "results" / "custom", custom_run / "cli_metrics"
+    argv = ["evaluate", "--config", str(custom_run / "cfg.yaml"), "--plugin"]
+    assert main([*argv, str(res / "models" / "plugin.pt"), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    for task in ("generation", "manipulation", "flip", "gradual"):
+        ours, _ = io.read_table(out / f"{task}.parquet", io.METRICS)
+        theirs, _ = io.read_table(res / "metrics" / f"{task}.parquet", io.METRICS)
+        pd.testing.assert_frame_equal(ours, theirs, atol=5e-4, rtol=0)
+        assert f"{task} (" in printed
+
+
+@pytest.mark.slow
 def test_custom_counterfactuals_of_a_smile_decision_change_smile(custom_run):
     res = custom_run / "results" / "custom"
     cf, z = io.read_table(res / "counterfactuals" / "plugen.parquet", io.COUNTERFACTUALS)
