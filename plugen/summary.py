@@ -78,7 +78,9 @@ def _cells(task: str, metrics: pd.DataFrame) -> dict[str, float]:
     if task == "manipulation":
         overall = metrics[metrics["pair"] == "all"].set_index("combination")
         cells = {}
-        for combo in ("seen", "held-out"):
+        # "unseen": edits into combinations the labels never show (no declared held-out set)
+        combos = ("seen", "held-out", *(["unseen"] if "unseen" in overall.index else []))
+        for combo in combos:
             has = combo in overall.index
             cells[combo] = overall.loc[combo, "pair_accuracy"] if has else np.nan
             cells[f"preserved_{combo}"] = overall.loc[combo, "preserved"] if has else np.nan

@@ -298,10 +298,13 @@ def score_manipulation(
     heldout: Sequence[Mapping[str, float]],
 ) -> pd.DataFrame:
     """Accuracy of the requested pair and preservation of the other binary attributes, per
-    pair, split into combinations seen in training and held-out ones (Table 2)."""
+    pair, split into combinations seen in training and held-out ones (Table 2). Without
+    declared ``heldout`` combinations, an edit whose resulting binary combination never occurs
+    in the train/val rows of ``sources`` (their known labels) counts as ``unseen``."""
     merged = requests.merge(scores, on="sample_id", validate="one_to_one").merge(
         sources.rename(columns={"id": "source_id"}), on="source_id", how="left"
     )
+    in_labels = _label_combinations(sources, binary) if not heldout else None
     rows = []
     for _, r in merged.iterrows():
         a, b = r["group"].split("+")
@@ -309,13 +312,16 @@ def score_manipulation(
             continue
         final = {x: r[f"target_{x}"] if x in (a, b) else r[x] for x in binary}
         is_heldout = any(all(final.get(k) == v for k, v in combo.items()) for combo in heldout)
+        seen = "held-out" if is_heldout else "seen"
+        if in_labels is not None and not _occurs(final, binary, in_labels):
+            seen = "unseen"
         pred = {x: float(r[f"pred_{x}"] > 0.5) for x in binary}
         requested = pred[a] == final[a] and pred[b] == final[b]
         others = [pred[x] == final[x] for x in binary if x not in (a, b) and not np.isnan(final[x])]
         rows.append(
             {
                 "pair": r["group"],
-                "combination": "held-out" if is_heldout else "seen",
+                "combination": seen,
                 "pair_accuracy": float(requested),
                 "preserved": float(np.mean(others)) if others else np.nan,
             }
@@ -335,6 +341,23 @@ def score_manipulation(
     return pd.concat([overall, table], ignore_index=True)[
         ["combination", "pair", "n", "pair_accuracy", "preserved"]
     ]
+
+
+def _label_combinations(sources: pd.DataFrame, binary: Sequence[str]) -> np.ndarray:
+    """The binary labels ``(m, len(binary))`` of the train/val rows of ``sources`` (0/1, NaN =
+    unknown): what the plugin was trained on."""
+    if "split" not in sources:
+        return sources[list(binary)].to_numpy(np.float32)
+    rows = sources["split"].isin(["train", "val"]).to_numpy()
+    return sources.loc[rows, list(binary)].to_numpy(np.float32)
+
+
+def _occurs(final: Mapping[str, float], binary: Sequence[str], labels: np.ndarray) -> bool:
+    """Whether some row of ``labels`` has every known value of ``final`` (rows with an unknown
+    label among those attributes do not count)."""
+    want = np.array([final[x] for x in binary], dtype=np.float32)
+    known = ~np.isnan(want)
+    return bool((labels[:, known] == want[known]).all(axis=1).any())
 
 
 def score_gradual(requests: pd.DataFrame, scores: pd.DataFrame, attribute: str) -> pd.DataFrame:

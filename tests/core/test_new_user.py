@@ -154,3 +154,30 @@ def test_evaluate_names_what_it_needs(user, trained, capsys):
         "plugen evaluate: needs --latents, --labels, --decoder, --judge (or a --config whose "
         "custom section has them)\n"
     )
+
+
+def test_manipulation_rows_say_whether_the_edit_lands_in_a_combination_of_the_labels():
+    from plugen.tasks import score_manipulation
+
+    # training labels: a=0 never has b=1
+    sources = pd.DataFrame(
+        {
+            "id": ["s0", "s1", "t0", "t1"],
+            "split": ["train", "train", "test", "test"],
+            "a": [0.0, 1.0, 1.0, 0.0],
+            "b": [0.0, 1.0, 1.0, 0.0],
+        }
+    )
+    requests = pd.DataFrame(
+        {
+            "sample_id": ["x", "y"],
+            "source_id": ["t0", "t1"],
+            "group": ["a+b", "a+b"],
+            "target_a": [0.0, 1.0],
+            "target_b": [1.0, 1.0],
+        }
+    )
+    scores = pd.DataFrame({"sample_id": ["x", "y"], "pred_a": [0.1, 0.9], "pred_b": [0.9, 0.9]})
+    table = score_manipulation(requests, scores, sources, ["a", "b"], heldout=())
+    overall = table[table["pair"] == "all"].set_index("combination")
+    assert overall.loc["unseen", "n"] == 1 and overall.loc["seen", "n"] == 1
