@@ -284,3 +284,20 @@ def test_the_users_val_split_decides_early_stopping(tmp_path, fabricate_custom, 
     labels.to_csv(tmp_path / "split.csv", index=False)
     cfg = validate_config(custom_config({**files, "labels": str(tmp_path / "split.csv")}))
     assert spec.validation_split(cfg)
+
+
+def test_custom_rivals_join_every_table_when_listed(tmp_path, fabricate_custom, custom_config):
+    from plugen import experiments
+    from plugen.config import validate_config
+
+    files = fabricate_custom(tmp_path, n=200)
+    cfg = custom_config(files)
+    spec = experiments.get("custom")
+    assert not spec.rival_tables(validate_config(cfg))  # off unless listed
+    cfg["custom"]["baselines"] = {"methods": ["interfacegan", "cflow"]}
+    tables = spec.summary_tables(validate_config(cfg))
+    compared = {"compare_generation", "compare_manipulation", "compare_flip"}
+    assert compared <= set(tables) and "rivals_training" in tables
+    cfg["custom"]["baselines"] = {"methods": ["msp"]}
+    with pytest.raises(ValueError, match=r"custom.baselines.methods: \['msp'\] train on"):
+        validate_config(cfg)
