@@ -19,17 +19,10 @@ from plugen.experiments.capabilities.explain import Explainable
 from plugen.experiments.capabilities.image_data import ImageData
 from plugen.experiments.capabilities.image_tasks import ImageTasks
 from plugen.experiments.capabilities.rivals import Rivals
-from plugen.experiments.paths import (  # noqa: F401 - re-exported for specs
-    IMAGE_RIVALS,
-    IMAGE_TASKS,
+from plugen.experiments.paths import (  # noqa: F401 - Config, results_path: for specs
     LATENT_SOURCES,
-    RIVAL_OPERATIONS,
     Config,
-    parse_run,
     results_path,
-    rival_settings,
-    run_path,
-    task_operation,
 )
 
 
