@@ -44,12 +44,16 @@ assert Path(sys.argv[1]).resolve() not in where.parents, f"plugen imported from 
 dist = distribution("plugen")
 assert dist.version == plugen.__version__, (dist.version, plugen.__version__)
 assert any(f.name == "LICENSE" for f in dist.files), "LICENSE not in the wheel"
-json.loads((files("plugen.data") / "moses_wheel.json").read_text())
+molecules = files("plugen.experiments.molecules")
+json.loads((molecules / "moses_wheel.json").read_text())
+assert (molecules / "weights" / "charvae_moses.pt").is_file(), "the shipped CharVAE is missing"
+assert (files("plugen.experiments.custom") / "schema.json").is_file()
 print(f"wheel smoke: plugen {plugen.__version__} from {where.parent}")
 PY
 
 printf 'experiments: [shapes_vae]\nseed: 1\nshapes_vae:\n  flow:\n    n_couplings: 2\n' > tiny.yaml
 plugen validate-config tiny.yaml
+plugen config-reference | grep -q '## `molecules`'
 
 # seeded latents (500 x 8) and two binary attributes that are functions of them
 "$VPY" - <<'PY'
