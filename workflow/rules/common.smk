@@ -354,14 +354,6 @@ def judge_pixels_mb(wc):
     return image_pixels(s, ["train", "test"]) * 3 // 1_000_000
 
 
-# ---- molecules
-def charvae_model(wc):
-    """The CharVAE the molecules rules load: a pretrained file, or the one the run trains."""
-    return spec("molecules").backbone_file(config) or out(
-        "molecules", "models", "charvae.pt"
-    )
-
-
 # ---- counterfactual explanations (rules/explain.smk)
 EXPLAIN_METHODS = ("plugen", "latent")
 

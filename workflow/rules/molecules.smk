@@ -7,6 +7,13 @@ M = "molecules"
 MC = config[M]
 
 
+def charvae_model(wc):
+    """The CharVAE the molecules rules load: a pretrained file, or the one the run trains."""
+    return spec("molecules").backbone_file(config) or out(
+        "molecules", "models", "charvae.pt"
+    )
+
+
 rule molecules_fetch:
     input:
         meta=str(ROOT / "plugen" / "experiments" / "molecules" / "moses_wheel.json"),
