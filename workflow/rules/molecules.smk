@@ -5,13 +5,8 @@
 #   -> molecules_generate -> molecules_evaluate, molecules_fcd; molecules_lead; molecules_figures
 M = "molecules"
 MC = config[M]
-
-
-def charvae_model(wc):
-    """The CharVAE the molecules rules load: a pretrained file, or the one the run trains."""
-    return spec("molecules").backbone_file(config) or out(
-        "molecules", "models", "charvae.pt"
-    )
+# the CharVAE the molecules rules load: a pretrained file, or the one the run trains
+CHARVAE = spec(M).backbone_file(config) or out(M, "models", "charvae.pt")
 
 
 rule molecules_fetch:
@@ -89,7 +84,7 @@ rule molecules_train_charvae:
 rule molecules_latents:
     input:
         table=rules.molecules_dataset.output.table,
-        charvae=charvae_model,
+        charvae=CHARVAE,
         lib=code("molecules_latents"),
     output:
         latents=out(M, "latents.parquet"),
@@ -118,7 +113,7 @@ rule molecules_latents:
 rule molecules_generate:
     input:
         plugin=out(M, "models", "plugin.pt"),
-        charvae=charvae_model,
+        charvae=CHARVAE,
         lib=code("molecules_generate"),
     output:
         table=out(M, "samples", "generation.parquet"),
@@ -190,7 +185,7 @@ rule molecules_fcd:
 rule molecules_lead:
     input:
         plugin=out(M, "models", "plugin.pt"),
-        charvae=charvae_model,
+        charvae=CHARVAE,
         table=rules.molecules_dataset.output.table,
         lib=code("molecules_lead"),
     output:
