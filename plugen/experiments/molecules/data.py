@@ -8,13 +8,10 @@ that is dropped (unparsable, too long, duplicate) is counted in a :class:`Labeli
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 import multiprocessing
 import os
-import subprocess
 import sys
-import zipfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -25,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from plugen.atomic import atomic_write_bytes
-from plugen.digest import file_sha256
+from plugen.wheels import fetch_wheel, load_wheel_meta, read_member
 
 log = logging.getLogger(__name__)
 
@@ -43,39 +40,17 @@ def fetch_moses_csv(
 ) -> Path:
     """Write the MOSES training csv (column ``SMILES``) to ``dest_csv``.
 
-    Downloads the pinned ``molsets`` wheel with ``pip download --no-deps`` into ``wheel_dir``
-    (skipped when a wheel with the right hash is already there), checks its sha256 against
-    ``meta`` (dict or path; default: the packaged ``moses_wheel.json`` beside this module) and
-    extracts only the csv member.
-    ``dest_csv`` ending in ``.gz`` keeps the gzip bytes, otherwise the csv is decompressed.
-    Raises RuntimeError when pip fails (no network) and ValueError on a hash mismatch.
+    The pinned ``molsets`` wheel (``meta``: dict or path; default: the packaged
+    ``moses_wheel.json`` beside this module) comes from :func:`plugen.wheels.fetch_wheel`
+    (``pip download --no-deps`` when not in ``wheel_dir`` yet, sha256 checked); only the csv
+    member is extracted. ``dest_csv`` ending in ``.gz`` keeps the gzip bytes, otherwise the csv
+    is decompressed. Raises RuntimeError when pip fails (no network) and ValueError on a hash
+    mismatch.
     """
-    if not isinstance(meta, dict):
-        meta_path = Path(meta) if meta is not None else DEFAULT_WHEEL_META
-        if not meta_path.is_file():
-            raise FileNotFoundError(f"{meta_path}: wheel metadata (moses_wheel.json) missing")
-        meta = json.loads(meta_path.read_text())
-    wheel_dir, dest_csv = Path(wheel_dir), Path(dest_csv)
-    wheel = wheel_dir / meta["filename"]
-    if not (wheel.exists() and file_sha256(wheel) == meta["sha256"]):
-        wheel_dir.mkdir(parents=True, exist_ok=True)
-        spec = f"{meta['package']}=={meta['version']}"
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", spec, "-d", str(wheel_dir)]
-        log.info("downloading %s: %s", spec, " ".join(cmd))
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0 or not wheel.exists():
-            raise RuntimeError(
-                f"could not download {spec} from PyPI (exit {proc.returncode}); without network, "
-                f"put {meta['filename']} into {wheel_dir} by hand.\n{proc.stderr[-2000:]}"
-            )
-        actual = file_sha256(wheel)
-        if actual != meta["sha256"]:
-            raise ValueError(
-                f"{wheel}: sha256 is {actual}, expected {meta['sha256']} (moses_wheel.json); "
-                "the file is corrupt or not the pinned release; delete it and rerun"
-            )
-    with zipfile.ZipFile(wheel) as zf:
-        data = zf.read(meta["member"])
+    meta, _ = load_wheel_meta(meta if meta is not None else Path(str(DEFAULT_WHEEL_META)))
+    wheel = fetch_wheel(meta, wheel_dir)
+    data = read_member(wheel, meta["member"])
+    dest_csv = Path(dest_csv)
     if dest_csv.suffix != ".gz":
         data = gzip.decompress(data)
     atomic_write_bytes(dest_csv, data)

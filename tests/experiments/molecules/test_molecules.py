@@ -67,7 +67,7 @@ def test_fetch_rejects_a_wheel_with_the_wrong_hash(tmp_path, monkeypatch):
         _fake_wheel(tmp_path / "wheels", text="SMILES\nCCN\n")
         return subprocess.CompletedProcess(cmd, 0, "", "")
 
-    monkeypatch.setattr(molecules.subprocess, "run", fake_pip)
+    monkeypatch.setattr(subprocess, "run", fake_pip)
     with pytest.raises(ValueError, match="sha256"):
         fetch_moses_csv(tmp_path / "m.csv", tmp_path / "wheels", _meta(WHEEL, "0" * 64))
     assert not (tmp_path / "m.csv").exists()
@@ -75,7 +75,7 @@ def test_fetch_rejects_a_wheel_with_the_wrong_hash(tmp_path, monkeypatch):
 
 def test_fetch_without_network_explains_what_to_do(tmp_path, monkeypatch):
     failed = subprocess.CompletedProcess([], 1, "", "Could not connect to pypi.org")
-    monkeypatch.setattr(molecules.subprocess, "run", lambda *a, **k: failed)
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: failed)
     with pytest.raises(RuntimeError, match="by hand"):
         fetch_moses_csv(tmp_path / "m.csv", tmp_path / "w", _meta(WHEEL, "0" * 64))
 
