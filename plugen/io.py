@@ -56,7 +56,9 @@ class Contract:
 
 
 DATASET = Contract(
-    "dataset", {"id": pa.string(), "split": pa.string()}, one_of=("image_path", "smiles")
+    "dataset",
+    {"id": pa.string(), "split": pa.string()},
+    one_of=("image_path", "smiles", "cloud_path"),
 )
 LATENTS = Contract(
     "latents", {"id": pa.string(), "split": pa.string()}, has_z=True, has_spread=True
@@ -70,6 +72,7 @@ SAMPLES = Contract(
         "task": pa.string(),
         "group": pa.string(),
         "step": pa.int32(),
+        "cloud_path": pa.string(),  # point-cloud samples: the cloud; image_path is its rendering
     },
     has_z=True,
     z_optional=True,
@@ -383,21 +386,58 @@ def read_images(paths: Sequence[str], root: str | Path) -> np.ndarray:
     shards: dict[Path, np.ndarray] = {}
     out = []
     for p in paths:
-        name, sep, idx = str(p).rpartition("#")
-        f = root / (name if sep else str(p))
-        if sep and (not name.endswith(".npy") or not idx.isdigit()):
-            raise ValueError(f"image_path {p!r}: expected 'shard_NNN.npy#index'")
-        if not f.is_file():
-            what = "image shard" if sep else "image"
-            raise FileNotFoundError(f"{f}: {what} listed in the table is missing")
-        if not sep:
-            out.append(np.asarray(Image.open(f).convert("RGB")))
+        if "#" in str(p):
+            out.append(_shard_row(p, root, shards, "image"))
             continue
-        if f not in shards:
-            shards[f] = np.load(f, mmap_mode="r")
-        if int(idx) >= len(shards[f]):
-            raise ValueError(f"{f}: has {len(shards[f])} images, table asks for #{idx}")
-        out.append(np.asarray(shards[f][int(idx)]))
+        f = root / str(p)
+        if not f.is_file():
+            raise FileNotFoundError(f"{f}: image listed in the table is missing")
+        out.append(np.asarray(Image.open(f).convert("RGB")))
     if not out:
         return np.zeros((0, 0, 0, 3), dtype=np.uint8)
     return np.stack(out).astype(np.uint8, copy=False)
+
+
+def _shard_row(path: str, root: Path, shards: dict[Path, np.ndarray], what: str) -> np.ndarray:
+    """Row ``index`` of the ``.npy`` shard named by ``"folder/shard.npy#index"`` (relative to
+    ``root``); each shard is opened once, memory-mapped, and kept in ``shards``."""
+    name, _, idx = str(path).rpartition("#")
+    if not name.endswith(".npy") or not idx.isdigit():
+        raise ValueError(f"{what} path {path!r}: expected 'shard_NNN.npy#index'")
+    f = root / name
+    if f not in shards:
+        if not f.is_file():
+            raise FileNotFoundError(f"{f}: {what} shard listed in the table is missing")
+        shards[f] = np.load(f, mmap_mode="r")
+    if int(idx) >= len(shards[f]):
+        raise ValueError(f"{f}: has {len(shards[f])} {what}s, table asks for #{idx}")
+    return np.asarray(shards[f][int(idx)])
+
+
+def write_clouds(clouds: np.ndarray, directory: str | Path, name: str = "clouds") -> list[str]:
+    """Save point clouds ``(n, P, 3)`` as one float32 shard ``directory/<name>.npy``
+    (atomically). Returns the rows' paths ``"<directory name>/<name>.npy#i"``, relative to
+    ``directory.parent`` (the folder of the table that lists them)."""
+    directory = Path(directory)
+    clouds = np.asarray(clouds)
+    if clouds.ndim != 3 or clouds.shape[-1] != 3:
+        raise ValueError(f"{directory}: clouds must be (n, P, 3), got {clouds.shape}")
+    directory.mkdir(parents=True, exist_ok=True)
+    with atomic_path(directory / f"{name}.npy") as tmp, open(tmp, "wb") as f:
+        np.save(f, clouds.astype(np.float32))
+    return [f"{directory.name}/{name}.npy#{i}" for i in range(len(clouds))]
+
+
+def read_clouds(paths: Sequence[str], root: str | Path) -> np.ndarray:
+    """Load point clouds listed in a table (``cloud_path``: ``"folder/shard.npy#i"`` relative
+    to ``root``) as float32 ``(n, P, 3)``, in the order of ``paths``. Raises
+    ``FileNotFoundError`` naming a missing shard, ``ValueError`` for a malformed path, an index
+    past the shard's end or clouds of different sizes."""
+    shards: dict[Path, np.ndarray] = {}
+    out = [_shard_row(p, Path(root), shards, "cloud") for p in paths]
+    if not out:
+        return np.zeros((0, 0, 3), dtype=np.float32)
+    sizes = {c.shape for c in out}
+    if len(sizes) > 1:
+        raise ValueError(f"{root}: the listed clouds have different shapes {sorted(sizes)}")
+    return np.stack(out).astype(np.float32, copy=False)

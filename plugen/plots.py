@@ -137,3 +137,35 @@ def _save(fig, path: str | Path) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+# the three orthographic views of render_clouds: (horizontal axis, vertical axis, depth axis)
+CLOUD_VIEWS = ((0, 2, 1), (1, 2, 0), (0, 1, 2))  # front (x-z), side (y-z), top (x-y)
+
+
+def render_clouds(clouds: np.ndarray, size: int = 64, extent: float = 1.05) -> np.ndarray:
+    """Point clouds ``(n, P, 3)`` -> uint8 images ``(n, size, 3 * size, 3)``: three orthographic
+    views side by side (front x-z, side y-z, top x-y; up is +z), points within ``[-extent,
+    extent]`` drawn as 2x2 dots shaded by depth (near dark blue, far light), on white.
+    Deterministic; points outside the extent are clipped to the border."""
+    clouds = np.asarray(clouds, dtype=np.float64)
+    if clouds.ndim != 3 or clouds.shape[-1] != 3:
+        raise ValueError(f"render_clouds: clouds have shape {clouds.shape}, expected (n, P, 3)")
+    n, p, _ = clouds.shape
+    out = np.full((n, size, 3 * size, 3), 255, dtype=np.uint8)
+    near, far = np.array([20.0, 40.0, 120.0]), np.array([170.0, 190.0, 235.0])
+    rows = np.repeat(np.arange(n), p)
+    for v, (h, up, depth) in enumerate(CLOUD_VIEWS):
+        scale = (size - 2) / (2 * extent)
+        px = np.clip(((clouds[..., h] + extent) * scale).astype(int), 0, size - 2).ravel()
+        py = np.clip(((extent - clouds[..., up]) * scale).astype(int), 0, size - 2).ravel()
+        # nearness in [0, 1]: 1 nearest the viewer (the +depth side), 0 farthest
+        closeness = np.clip((clouds[..., depth].ravel() + extent) / (2 * extent), 0, 1)
+        buffer = np.full((n, size, size), -1.0)
+        for dy, dx in ((0, 0), (0, 1), (1, 0), (1, 1)):
+            np.maximum.at(buffer, (rows, py + dy, px + dx), closeness)
+        hit = buffer >= 0
+        colour = (far + (near - far) * buffer[..., None]).round().astype(np.uint8)
+        view = out[:, :, v * size : (v + 1) * size]
+        view[hit] = colour[hit]
+    return out

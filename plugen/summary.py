@@ -87,9 +87,14 @@ def _cells(task: str, metrics: pd.DataFrame) -> dict[str, float]:
         return cells
     if task == "generation":
         by_attr = metrics.set_index("attribute")
-        return {
-            f"{m}_{a}": by_attr.loc[a, m] for m in ("f1", "auc", "accuracy") for a in by_attr.index
-        }
+        # continuous attributes requested in every sample: their Spearman correlation instead
+        rho = by_attr["spearman"] if "spearman" in by_attr else pd.Series(dtype=float)
+        continuous = [a for a in by_attr.index if a != "mean" and pd.notna(rho.get(a))]
+        binary = [a for a in by_attr.index if a not in continuous]
+        cells = {f"{m}_{a}": by_attr.loc[a, m] for m in ("f1", "auc", "accuracy") for a in binary}
+        if continuous:
+            cells.update({f"spearman_{a}": rho[a] for a in (*continuous, "mean")})
+        return cells
     if task == "gradual":
         row = metrics.iloc[0]
         return {k: row[k] for k in ("spearman", "mean_spearman_per_image", "mean_abs_error")}
@@ -108,7 +113,8 @@ def compare_methods(
     - ``manipulation`` (Table 2): pair accuracy on ``seen`` and ``held-out`` combinations and
       the preservation of the other attributes on each (NaN where a method has no such row);
     - ``generation`` (Table 3): ``f1_<attr>``, ``auc_<attr>``, ``accuracy_<attr>`` and their
-      ``_mean``;
+      ``_mean``; ``spearman_<attr>`` and ``spearman_mean`` for continuous attributes requested
+      in every sample;
     - ``gradual``: Spearman correlations and mean absolute error.
 
     ``temperature``: the sampling temperature every method generated at (the standard deviation

@@ -36,16 +36,35 @@ def generation_requests(
     n_per_combo: int,
     max_combinations: int | None = None,
     seed: int = 0,
+    continuous: Mapping[str, Sequence[float]] | None = None,
+    combinations: Sequence[Sequence[float]] | None = None,
 ) -> pd.DataFrame:
     """Every combination of the binary attributes, ``n_per_combo`` samples each; when there are
-    more than ``max_combinations``, that many distinct combinations drawn at random (seeded)."""
-    combos = _combinations(len(binary), max_combinations, seed)
+    more than ``max_combinations``, that many distinct combinations drawn at random (seeded);
+    ``combinations`` (rows of 0/1 in ``binary`` order) instead: exactly those.
+    ``continuous``: attribute -> values; each sample also requests one value per such
+    attribute (the values cycled, in a seeded order per attribute and combination); the other
+    continuous attributes are drawn freely (NaN targets)."""
+    if combinations is None:
+        combos = _combinations(len(binary), max_combinations, seed)
+    else:
+        combos = [tuple(float(v) for v in c) for c in combinations]
+    rng = np.random.default_rng(seed)
+    # each attribute's values cycled over all samples (every value appears even when a
+    # combination has fewer samples than values), shuffled within each combination
+    cycled = {
+        a: np.resize(np.asarray(v, dtype=float), len(combos) * n_per_combo)
+        for a, v in (continuous or {}).items()
+    }
     rows = []
-    for combo in combos:
+    for k, combo in enumerate(combos):
         group = "".join(str(int(v)) for v in combo)
+        part = slice(k * n_per_combo, (k + 1) * n_per_combo)
+        levels = {a: v[part][rng.permutation(n_per_combo)] for a, v in cycled.items()}
         for i in range(n_per_combo):
             row = {f"target_{a}": np.nan for a in attributes}
             row.update({f"target_{a}": v for a, v in zip(binary, combo)})
+            row.update({f"target_{a}": float(v[i]) for a, v in levels.items()})
             rows.append({"sample_id": f"gen_{group}_{i}", "group": group, **row})
     return pd.DataFrame(rows).astype({t: np.float32 for t in _targets(attributes)})
 
@@ -164,12 +183,21 @@ def build_requests(
     or ``flip``/``flip_real``; an experiment's own task has its own builder) from its
     config section, over the test ``sources`` (``id`` + attribute columns, NaN = unknown).
     ``gradual`` without an ``attribute`` moves the first continuous one; without ``values`` it
-    steps through the 10/30/50/70/90th percentiles of the sources' known values."""
+    steps through the 10/30/50/70/90th percentiles of the sources' known values.
+    ``generation`` with ``combinations: observed`` asks only for the binary combinations the
+    fully labelled sources show (e.g. one-vs-rest category labels)."""
     attrs = list(kinds)
     binary = [a for a, k in kinds.items() if k == "binary"]
     if task == "generation":
         limit = cfg.get("max_combinations")
-        return generation_requests(binary, attrs, cfg["n_per_combination"], limit, seed)
+        values = cfg.get("continuous_values")
+        continuous = {a: values for a, k in kinds.items() if k == "continuous"} if values else None
+        n = cfg["n_per_combination"]
+        observed = None
+        if cfg.get("combinations", "all") == "observed":  # those of the fully labelled sources
+            known = sources[binary].dropna().to_numpy(dtype=float)
+            observed = sorted({tuple(row) for row in known})
+        return generation_requests(binary, attrs, n, limit, seed, continuous, observed)
     if task == "manipulation":
         return manipulation_requests(sources, binary, attrs, cfg["n_per_pair"], seed)
     if task in ("flip", "flip_real"):
@@ -275,7 +303,10 @@ def _binary_report(targets: np.ndarray, probs: np.ndarray) -> dict[str, float]:
 def score_generation(
     requests: pd.DataFrame, scores: pd.DataFrame, binary: Sequence[str]
 ) -> pd.DataFrame:
-    """Per-attribute accuracy/F1/AUC of requested vs measured binary attributes (Table 3)."""
+    """Per-attribute accuracy/F1/AUC of requested vs measured binary attributes (Table 3); for
+    continuous attributes requested in every row and read by the judge, also the Spearman
+    correlation and mean absolute error of requested vs measured values (columns added only
+    then)."""
     merged = requests.merge(scores, on="sample_id", validate="one_to_one")
     rows = []
     for a in binary:
@@ -284,6 +315,16 @@ def score_generation(
                 "attribute": a,
                 **_binary_report(merged[f"target_{a}"].to_numpy(), merged[f"pred_{a}"].to_numpy()),
             }
+        )
+    for col in _targets([c[len("target_") :] for c in merged if c.startswith("target_")]):
+        a = col[len("target_") :]
+        target = merged[col].to_numpy(dtype=float)
+        if a in binary or f"pred_{a}" not in merged or np.isnan(target).any():
+            continue
+        measured = merged[f"pred_{a}"].to_numpy(dtype=float)
+        error = float(np.mean(np.abs(target - measured)))
+        rows.append(
+            {"attribute": a, "spearman": spearman(target, measured), "mean_abs_error": error}
         )
     table = pd.DataFrame(rows)
     mean = table.drop(columns="attribute").mean().to_dict()

@@ -1,12 +1,15 @@
 """Frozen generative backbones shared by experiments (image VAE, DCGAN, GAN inversion, a user's
-TorchScript encoder, decoder and judge); an experiment's own backbone lives in its folder."""
+TorchScript encoder, decoder and judge, the PointNet autoencoder); an experiment's own backbone
+lives in its folder."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 IMAGE_BACKBONES = ("vae", "gan", "torchscript")
+CLOUD_BACKBONES = ("pointnet",)
 
 
 def image_decoder(decoder: Mapping[str, Any], device="cpu") -> Callable[[np.ndarray], np.ndarray]:
@@ -28,6 +31,49 @@ def image_decoder(decoder: Mapping[str, Any], device="cpu") -> Callable[[np.ndar
         return ScriptedDecoder(
             path, device, layers=decoder.get("layers"), image_range=tuple(decoder["image_range"])
         )
+    elif kind in CLOUD_BACKBONES:
+        from plugen.plots import render_clouds
+
+        clouds = cloud_decoder(decoder, device)
+        return lambda z: render_clouds(clouds(z))
     else:
-        raise ValueError(f"image_decoder: kind must be one of {IMAGE_BACKBONES}, got {kind!r}")
+        known = IMAGE_BACKBONES + CLOUD_BACKBONES
+        raise ValueError(f"image_decoder: kind must be one of {known}, got {kind!r}")
     return lambda z: decode_latents(model, z)
+
+
+def cloud_decoder(decoder: Mapping[str, Any], device="cpu") -> Callable[[np.ndarray], np.ndarray]:
+    """``z (n, d) -> float32 point clouds (n, P, 3)`` for a point-cloud decoder (``kind`` in
+    :data:`CLOUD_BACKBONES`: ``pointnet``, this project's PointNet autoencoder checkpoint)."""
+    if decoder["kind"] != "pointnet":
+        raise ValueError(
+            f"cloud_decoder: kind must be one of {CLOUD_BACKBONES}, got {decoder['kind']!r}"
+        )
+    from plugen.backbones.pointnet import PointNetAE, decode_latents
+
+    model = PointNetAE.load(decoder["path"], device)
+    return lambda z: decode_latents(model, z)
+
+
+def write_decoded(
+    decoder: Mapping[str, Any],
+    z: np.ndarray,
+    directory: str | Path,
+    names: Sequence[str],
+    device="cpu",
+) -> dict[str, list[str]]:
+    """Decode latents ``(n, d)`` into ``directory`` (beside the table that will list them):
+    the payload columns for the samples table, ``{"image_path": [...]}`` for an image decoder,
+    and for a point-cloud decoder also ``{"cloud_path": [...]}`` (one float32 shard; the
+    images are the clouds' three-view renderings)."""
+    from plugen import io
+
+    if decoder["kind"] not in CLOUD_BACKBONES:
+        return {"image_path": io.write_images(image_decoder(decoder, device)(z), directory, names)}
+    from plugen.plots import render_clouds
+
+    clouds = cloud_decoder(decoder, device)(z)
+    return {
+        "image_path": io.write_images(render_clouds(clouds), directory, names),
+        "cloud_path": io.write_clouds(clouds, directory),
+    }

@@ -1,8 +1,10 @@
-"""The external judge of decoded images, whatever it is: images in, ``pred_<attr>`` out."""
+"""The external judge of decoded samples, whatever it is: images (or point clouds) in,
+``pred_<attr>`` out."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,7 +16,8 @@ def load_judge(
 ) -> Callable[[np.ndarray], pd.DataFrame]:
     """``uint8 images (n, H, W, 3) -> DataFrame`` with one float32 ``pred_<attr>`` column per
     attribute the judge reads (probability for binary attributes, value for continuous ones),
-    for a judge described as in :class:`plugen.experiments.Judge`."""
+    for a judge described as in :class:`plugen.experiments.Judge`; a ``pointnet`` judge reads
+    float point clouds ``(n, P, 3)`` instead (:func:`judge_inputs`)."""
     if judge["kind"] == "classifier":
         from plugen.evaluate.classifier import AttributeClassifier
 
@@ -31,8 +34,27 @@ def load_judge(
             image_range=tuple(judge["image_range"]),
             channels=int(judge.get("channels", 3)),
         )
+    elif judge["kind"] == "pointnet":
+        from plugen.backbones.pointnet import PointNetClassifier
+
+        predict = PointNetClassifier.load(judge["path"], device).predict
     else:
         raise ValueError(
-            f"judge: kind must be 'classifier' or 'torchscript', got {judge['kind']!r}"
+            f"judge: kind must be 'classifier', 'torchscript' or 'pointnet', got {judge['kind']!r}"
         )
     return lambda images: predict(images).astype(np.float32)
+
+
+def judge_inputs(judge: Mapping[str, Any], samples: pd.DataFrame, root: str | Path) -> np.ndarray:
+    """What ``judge`` reads of a samples table (paths relative to ``root``): the point clouds
+    of ``cloud_path`` for a ``pointnet`` judge, else the images of ``image_path``. Raises
+    ValueError naming the missing column."""
+    from plugen import io
+
+    column = "cloud_path" if judge["kind"] == "pointnet" else "image_path"
+    if column not in samples.columns:
+        raise ValueError(
+            f"{root}: the samples have no {column} column for the {judge['kind']} judge"
+        )
+    read = io.read_clouds if column == "cloud_path" else io.read_images
+    return read(samples[column], root)

@@ -38,6 +38,8 @@ PACKAGES = (
     "shapes",
     "shapes_vae",
     "shapes_gan",
+    "shapes3d",
+    "shapenet_pc",
     "molecules",
     "custom",
     "stylegan_ffhq",

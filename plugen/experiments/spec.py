@@ -78,7 +78,8 @@ class Judge:
 class Experiment(ImageTasks, Rivals, ImageData, Explainable):
     """What one experiment is, for the generic rules (see the module docstring).
 
-    name: config key and results folder; payload: "image" or "smiles"; latents: "encoded" (a
+    name: config key and results folder; payload: "image", "smiles" or "cloud" (point clouds,
+    judged as clouds and drawn as their renderings); latents: "encoded" (a
     backbone trained and encoded in the DAG), "sampled" (decoder-only backbone, samples labelled
     by the judge) or "user" (given by path); shared: sections of results/ it reads (their
     tables come first in the summary); figure_dirs: extra figure folders under results/<name>/;
@@ -167,12 +168,14 @@ class Experiment(ImageTasks, Rivals, ImageData, Explainable):
         return tasks + self.figure_dirs + sweep + explained
 
 
+#: what an experiment's samples are (images and point clouds are served by the image-task rules)
+PAYLOADS = ("image", "smiles", "cloud")
 _REGISTRY: dict[str, Experiment] = {}
 
 
 def register(spec: Experiment) -> Experiment:
     """Add ``spec`` to the registry (one name, one spec); ValueError for a bad payload/latents."""
-    if spec.payload not in ("image", "smiles") or spec.latents not in LATENT_SOURCES:
+    if spec.payload not in PAYLOADS or spec.latents not in LATENT_SOURCES:
         raise ValueError(
             f"experiment {spec.name!r}: bad payload/latents {spec.payload}/{spec.latents}"
         )

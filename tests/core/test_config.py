@@ -68,6 +68,8 @@ def test_shipped_configs_are_valid(path):
         "celeba_vae.yaml": "data/celeba: CelebA folder not found",
         "zinc_charvae.yaml": "molecules.data.csv: data/250k_rndm_zinc_drugs_clean_3.csv: "
         "no such file",
+        "shapenet_pc.yaml": "shapenet_pc.data.path: data/ShapeNetCore.v2.PC15k is not a "
+        "ShapeNetCore.v2.PC15k folder (format pc15k)",
     }
     if path.name not in user_files:
         load_config(path)

@@ -20,7 +20,7 @@ def test_the_jobs_environment_pins_what_the_scripts_import():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     extras = project["optional-dependencies"]
     wanted = {_name(r) for r in project["dependencies"]}
-    for extra in ("pipeline", "molecules", "baselines"):
+    for extra in ("pipeline", "molecules", "pointclouds", "baselines"):
         wanted |= {_name(r) for r in extras[extra]}
     wanted.add("snakemake")  # a script: job runs snakemake's preamble in the environment
     env = yaml.safe_load((ROOT / "workflow" / "envs" / "plugen.yaml").read_text())

@@ -30,6 +30,8 @@ def test_each_image_experiment_reads_its_data_section():
     assert sections == {
         "shapes_vae": "shapes",
         "shapes_gan": "shapes",
+        "shapes3d": None,  # point clouds: their own data rules, not an image data set
+        "shapenet_pc": None,
         "molecules": None,
         "custom": None,
         "stylegan_ffhq": None,

@@ -24,8 +24,10 @@ THREADS = config["threads"]
 EXPERIMENTS = {name: experiments.get(name) for name in config["experiments"]}
 # wildcard patterns from the registry: the rules serve every registered experiment of a kind
 ALL_EXPS = "|".join(experiments.names())
+# experiments served by the image-task rules: images, and point clouds (judged as clouds, drawn
+# as their renderings)
 IMAGE_EXPS = "|".join(
-    n for n in experiments.names() if experiments.get(n).payload == "image"
+    n for n in experiments.names() if experiments.get(n).payload in ("image", "cloud")
 )
 USER_EXPS = "|".join(
     n for n in experiments.names() if experiments.get(n).latents == "user"

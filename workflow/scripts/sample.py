@@ -10,7 +10,7 @@ import importlib
 from pathlib import Path
 
 from plugen import io, tasks
-from plugen.backbones import image_decoder
+from plugen.backbones import write_decoded
 from plugen.baselines.image import FlatImageEditor
 from plugen.editors import load_editor, source_latents
 from plugen.runtime import setup_job
@@ -37,8 +37,10 @@ if isinstance(model, FlatImageEditor):
     requests["image_path"] = io.write_images(model.images(zs), sm.output.images, names)
     zs = None
 elif sm.params.decoder:
-    images = image_decoder(sm.params.decoder, device)(zs)
-    requests["image_path"] = io.write_images(images, sm.output.images, names)
+    for column, paths in write_decoded(
+        sm.params.decoder, zs, sm.output.images, names, device
+    ).items():
+        requests[column] = paths
 else:  # latents only: an empty image folder keeps the rule's outputs the same
     Path(sm.output.images).mkdir(parents=True, exist_ok=True)
 io.write_table(sm.output.table, requests, io.SAMPLES, zs)
