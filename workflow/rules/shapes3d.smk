@@ -7,33 +7,6 @@
 #   <exp>_dataset -> cloud_judge (scores the tasks)
 #   generation samples of every method -> cloud_metrics
 S3 = "shapes3d"
-CLOUD_EXPS = "|".join(
-    n for n in experiments.names() if experiments.get(n).payload == "cloud"
-)
-
-
-def cloud_mb(exp):
-    """MB of float32 coordinates of an experiment's clouds (for memory sizing): the configured
-    counts of shapes3d, a ShapeNet-sized guess (10k clouds) for data read from files."""
-    data = config[exp]["data"]
-    n = (
-        sum(v for k, v in data.items() if k.startswith("n_") and k != "n_points")
-        or 10_000
-    )
-    return n * data["n_points"] * 12 // 1_000_000
-
-
-def cloud_data(wc):
-    """The data set's table and cloud shards (results/<exp>/data/)."""
-    return {
-        "table": out(wc.exp, "data", "dataset.parquet"),
-        "clouds": out(wc.exp, "data", "clouds"),
-    }
-
-
-def cloud_generators(exp):
-    """PluGeN and every rival that generates: their generation samples are scored."""
-    return list(spec(exp).compared_methods(config, "generation"))
 
 
 rule shapes3d_dataset:
