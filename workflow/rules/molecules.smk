@@ -1,12 +1,24 @@
-# molecules: RDKit-labelled SMILES, CharVAE backbone, continuous-label PluGeN (Figures 7-8).
+# molecules: RDKit-labelled SMILES, a CharVAE or JT-VAE backbone (backbone.kind),
+# continuous-label PluGeN (Figures 7-8).
 #   molecules_fetch (MOSES csv out of the molsets wheel, unless data.csv names a user csv)
-#   -> molecules_dataset -> [molecules_train_charvae when backbone.train, else the pretrained
-#   backbone.checkpoint] -> molecules_latents -> train_flow
+#   [jtvae: molecules_fetch_jtvae (the pinned jtnnencoder wheel)]
+#   -> molecules_dataset -> [charvae: molecules_train_charvae when backbone.train, else the
+#   pretrained backbone.checkpoint] -> molecules_latents -> train_flow
 #   -> molecules_generate -> molecules_evaluate, molecules_fcd; molecules_lead; molecules_figures
 M = "molecules"
 MC = config[M]
+KIND = spec(M).backbone_kind(config)
+JT = KIND == "jtvae"
+JTVAE_META = ROOT / "plugen" / "backbones" / "jtvae" / "jtvae_wheel.json"
+# the pinned JT-VAE wheel, beside the MOSES one
+JTVAE_WHEEL = out(M, "data", "wheel", spec(M).jtvae_wheel_name())
 # the CharVAE the molecules rules load: a pretrained file, or the one the run trains
 CHARVAE = spec(M).backbone_file(config) or out(M, "models", "charvae.pt")
+# what the encoding and decoding rules load: the CharVAE file or the JT-VAE wheel
+BACKBONE = JTVAE_WHEEL if JT else CHARVAE
+# the JT-VAE runs on the CPU in a process pool (threads); the CharVAE batches on one device
+BACKBONE_THREADS = MC["jtvae"]["processes"] if JT else 1
+BACKBONE_GPU = 0 if JT else 1
 
 
 rule molecules_fetch:
@@ -30,10 +42,31 @@ rule molecules_fetch:
         "../scripts/molecules_fetch.py"
 
 
+rule molecules_fetch_jtvae:
+    input:
+        meta=str(JTVAE_META),
+    output:
+        wheel=JTVAE_WHEEL,
+    log:
+        logp(M, "fetch_jtvae"),
+    benchmark:
+        bench(M, "fetch_jtvae")
+    conda:
+        "../envs/plugen.yaml"
+    threads: 1
+    resources:
+        mem_mb=per_attempt(500),
+        runtime=per_attempt(15),
+    script:
+        "../scripts/molecules_fetch_jtvae.py"
+
+
 rule molecules_dataset:
     input:
         # the user's csv when data.csv is set, else the MOSES csv fetched from PyPI
         csv=lambda wc: MC["data"]["csv"] or out(M, "data", "moses_train.csv.gz"),
+        # the JT-VAE's vocabulary: which molecules it can encode
+        wheel=[JTVAE_WHEEL] if JT else [],
         lib=code("molecules_dataset"),
     output:
         table=out(M, "data", "dataset.parquet"),
@@ -44,12 +77,13 @@ rule molecules_dataset:
         bench(M, "dataset")
     conda:
         "../envs/plugen.yaml"
-    threads: THREADS
+    threads: max(THREADS, BACKBONE_THREADS)
     resources:
         mem_mb=per_attempt(3000),
         runtime=per_attempt(30),
     params:
         cfg=MC["data"],
+        backbone=KIND,
         seed=config["seed"],
     script:
         "../scripts/molecules_dataset.py"
@@ -84,26 +118,31 @@ rule molecules_train_charvae:
 rule molecules_latents:
     input:
         table=rules.molecules_dataset.output.table,
-        charvae=CHARVAE,
+        backbone=BACKBONE,
         lib=code("molecules_latents"),
     output:
         latents=out(M, "latents.parquet"),
-        metrics=out(M, "metrics", "charvae.parquet"),
+        metrics=out(M, "metrics", f"{KIND}.parquet"),
     log:
         logp(M, "latents"),
     benchmark:
         bench(M, "latents")
     conda:
         "../envs/plugen.yaml"
-    threads: THREADS
+    threads: max(THREADS, BACKBONE_THREADS)
     resources:
         mem_mb=per_attempt(2000),
         runtime=per_attempt(15),
-        gpu=1,
+        gpu=BACKBONE_GPU,
     params:
-        backbone="trained in the run" if MC["backbone"]["train"] else "pretrained",
-        n_eval=MC["charvae"]["n_eval"],
-        labels=MC["plugin_labels"],
+        kind=KIND,
+        backbone=(
+            "JT-VAE, published ZINC weights"
+            if JT
+            else "trained in the run" if MC["backbone"]["train"] else "pretrained"
+        ),
+        n_eval=MC["jtvae" if JT else "charvae"]["n_eval"],
+        labels=spec(M).plugin_labels(config),
         seed=config["seed"],
         device=config["device"],
     script:
@@ -113,22 +152,25 @@ rule molecules_latents:
 rule molecules_generate:
     input:
         plugin=out(M, "models", "plugin.pt"),
-        charvae=CHARVAE,
+        backbone=BACKBONE,
         lib=code("molecules_generate"),
     output:
         table=out(M, "samples", "generation.parquet"),
+        # decoding speed (results/timings.md)
+        timing=out(M, "metrics", "decoding.parquet"),
     log:
         logp(M, "generate"),
     benchmark:
         bench(M, "generate")
     conda:
         "../envs/plugen.yaml"
-    threads: 1
+    threads: BACKBONE_THREADS
     resources:
         mem_mb=per_attempt(2000),
         runtime=per_attempt(15),
-        gpu=1,
+        gpu=BACKBONE_GPU,
     params:
+        kind=KIND,
         cfg=MC["generation"],
         seed=config["seed"],
         device=config["device"],
@@ -185,7 +227,7 @@ rule molecules_fcd:
 rule molecules_lead:
     input:
         plugin=out(M, "models", "plugin.pt"),
-        charvae=CHARVAE,
+        backbone=BACKBONE,
         table=rules.molecules_dataset.output.table,
         lib=code("molecules_lead"),
     output:
@@ -197,12 +239,13 @@ rule molecules_lead:
         bench(M, "lead_optimization")
     conda:
         "../envs/plugen.yaml"
-    threads: 1
+    threads: BACKBONE_THREADS
     resources:
         mem_mb=per_attempt(2000),
         runtime=per_attempt(10),
-        gpu=1,
+        gpu=BACKBONE_GPU,
     params:
+        kind=KIND,
         cfg=MC["lead_optimization"],
         seed=config["seed"],
         device=config["device"],

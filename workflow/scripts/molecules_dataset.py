@@ -1,6 +1,7 @@
 """csv -> canonical, RDKit-labelled molecules with splits, and the labeling report.
 
-Invalid rows are counted in the report and the log; a csv without any valid molecule stops
+Invalid rows are counted in the report and the log; so are, with the JT-VAE backbone, the
+molecules it cannot encode (left out of the data set). A csv without any valid molecule stops
 the job with one line naming the file.
 """
 
@@ -11,6 +12,17 @@ from plugen.runtime import setup
 sm = snakemake  # noqa: F821
 log, _ = setup(sm.log[0], 1, uses_torch=False)
 c = sm.params.cfg
+check = None
+if sm.params.backbone == "jtvae":
+    from plugen.backbones.jtvae.weights import load_vocab
+    from plugen.experiments.molecules.jtvae import not_encodable
+
+    vocab = load_vocab(sm.input.wheel[0])
+
+    def check(smiles, processes):
+        return not_encodable(smiles, vocab, processes)
+
+
 df, report = prepare_molecules(
     sm.input.csv,
     limit=c["n_molecules"],
@@ -21,6 +33,7 @@ df, report = prepare_molecules(
     processes=sm.threads,
     column=c["column"],
     progress=True,
+    not_encodable=check,
 )
 log.info("labeling report: %s", report)
 if report.n_invalid:

@@ -107,6 +107,23 @@ def resolve_wheel(where: str | Path | None = None, meta: dict | str | Path | Non
     return fetch_wheel(meta, where)
 
 
+def load_vocab(wheel: str | Path, meta: dict | str | Path | None = None):
+    """The cluster vocabulary (:class:`~plugen.backbones.jtvae.chem.Vocab`) read out of the
+    pinned wheel file ``wheel`` (no torch weights). Raises ValueError (one line) when its sha256
+    differs from the pin's ``vocab_sha256``."""
+    from plugen.backbones.jtvae.chem import Vocab
+
+    data, label = load_wheel_meta(WHEEL_META if meta is None else meta)
+    raw = read_member(wheel, data["vocab"])
+    got = hashlib.sha256(raw).hexdigest()
+    if got != data["vocab_sha256"]:
+        raise ValueError(
+            f"{Path(wheel).name}:{data['vocab']}: sha256 is {got}, expected "
+            f"{data['vocab_sha256']} ({label}); the vocabulary changed"
+        )
+    return Vocab.from_text(raw.decode())
+
+
 def load_jtvae(where: str | Path | None = None, meta: dict | str | Path | None = None):
     """The published JT-VAE (hidden 450, latent 56, depth 3) with its ZINC vocabulary, in eval
     mode on the CPU.
@@ -115,20 +132,12 @@ def load_jtvae(where: str | Path | None = None, meta: dict | str | Path | None =
     line) when the wheel's or the vocabulary's sha256 differs from ``jtvae_wheel.json`` or the
     checkpoint does not fit the networks, RuntimeError when the wheel cannot be downloaded.
     """
-    from plugen.backbones.jtvae.chem import Vocab
     from plugen.backbones.jtvae.model import JTVAE
 
     meta = WHEEL_META if meta is None else meta
-    data, label = load_wheel_meta(meta)
+    data, _ = load_wheel_meta(meta)
     wheel = resolve_wheel(where, meta)
-    vocab_bytes = read_member(wheel, data["vocab"])
-    got = hashlib.sha256(vocab_bytes).hexdigest()
-    if got != data["vocab_sha256"]:
-        raise ValueError(
-            f"{wheel.name}:{data['vocab']}: sha256 is {got}, expected {data['vocab_sha256']} "
-            f"({label}); the vocabulary changed"
-        )
-    vocab = Vocab.from_text(vocab_bytes.decode())
+    vocab = load_vocab(wheel, meta)
     raw = read_member(wheel, data["checkpoint"])
     state = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
     model = JTVAE(vocab, hidden=HIDDEN, latent=LATENT, depth=DEPTH)

@@ -1,6 +1,6 @@
-"""molecules: RDKit-labelled SMILES, a CharVAE backbone, continuous-label PluGeN (paper
-Figures 7-8). Its generation, scoring and lead-optimization rules are its own
-(rules/molecules.smk): molecules are judged by RDKit, not by an image classifier."""
+"""molecules: RDKit-labelled SMILES, a CharVAE or JT-VAE backbone (``backbone.kind``),
+continuous-label PluGeN (paper Figures 7-8). Its generation, scoring and lead-optimization rules
+are its own (rules/molecules.smk): molecules are judged by RDKit, not by an image classifier."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 from plugen.experiments.spec import Config, Experiment, register
 
 SHIPPED_CHARVAE = Path(__file__).resolve().parent / "weights" / "charvae_moses.pt"
+#: the pin of the JT-VAE's wheel (jtnnencoder: Jin et al.'s published ZINC weights)
+JTVAE_WHEEL_META = Path(__file__).resolve().parents[2] / "backbones" / "jtvae" / "jtvae_wheel.json"
 
 
 def shipped_sha256() -> str | None:
@@ -26,10 +28,27 @@ class Molecules(Experiment):
 
         return dict(LABELS)
 
+    def backbone_kind(self, config: Config) -> str:
+        """``charvae`` or ``jtvae`` (``molecules.backbone.kind``)."""
+        return config["molecules"]["backbone"].get("kind", "charvae")
+
+    def plugin_labels(self, config: Config) -> str:
+        """What PluGeN's labels are the properties of: ``decoded`` or ``data`` (null in the
+        config: decoded for the CharVAE, data for the JT-VAE, whose decoding is slow)."""
+        labels = config["molecules"].get("plugin_labels")
+        return labels or ("data" if self.backbone_kind(config) == "jtvae" else "decoded")
+
+    def jtvae_wheel_name(self) -> str:
+        """File name of the pinned JT-VAE wheel (the DAG's fetch rule writes it)."""
+        import json
+
+        return json.loads(JTVAE_WHEEL_META.read_text())["filename"]
+
     def backbone_file(self, config: Config) -> str | None:
-        """The CharVAE file the run loads (None when it trains its own)."""
+        """The CharVAE file the run loads (None when it trains its own, or for the JT-VAE,
+        whose pinned wheel the DAG fetches)."""
         backbone = config["molecules"]["backbone"]
-        if backbone["train"]:
+        if backbone["train"] or self.backbone_kind(config) != "charvae":
             return None
         return backbone["checkpoint"] or str(SHIPPED_CHARVAE)
 
@@ -41,7 +60,11 @@ class Molecules(Experiment):
         return None if backbone["checkpoint"] else shipped_sha256()
 
     def summary_tables(self, config: Config) -> tuple[str, ...]:
-        return ("labeling_report", "charvae", "generation", "fcd", "lead_optimization")
+        backbone = self.backbone_kind(config)
+        return ("labeling_report", backbone, "generation", "fcd", "lead_optimization", "decoding")
+
+    def timing_tables(self, config: Config) -> tuple[str, ...]:
+        return ("decoding",)
 
     def check(self, config: Config) -> list[str]:
         import os
@@ -60,6 +83,16 @@ class Molecules(Experiment):
 
     def _backbone_problems(self, config: Config) -> list[str]:
         from plugen.digest import check_sha256
+
+        backbone = config["molecules"]["backbone"]
+        if self.backbone_kind(config) == "jtvae":
+            given = [k for k in ("train", "checkpoint", "sha256") if backbone[k]]
+            return [
+                f"molecules.backbone.{k}: applies to the CharVAE only; with backbone.kind: jtvae "
+                "the published JT-VAE weights of the pinned jtnnencoder wheel are loaded "
+                "(plugen/backbones/jtvae/jtvae_wheel.json)"
+                for k in given
+            ]
 
         path = self.backbone_file(config)
         if path is None:

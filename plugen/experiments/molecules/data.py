@@ -12,7 +12,7 @@ import logging
 import multiprocessing
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib.resources import files
@@ -229,8 +229,10 @@ def compute_properties(
 class LabelingReport:
     """What happened to the input molecules (nothing is dropped silently).
 
-    ``n_input = n_valid + n_invalid + n_too_long + n_duplicate + n_not_sampled``, where
-    ``n_valid`` counts the molecules kept (parsed, short enough, first of their canonical form).
+    ``n_input = n_valid + n_invalid + n_too_long + n_duplicate + n_not_sampled +
+    n_not_encodable``, where ``n_valid`` counts the molecules kept (parsed, short enough, first
+    of their canonical form, encodable by the backbone) and ``n_not_encodable`` those the
+    backbone cannot encode (the JT-VAE: clusters outside its vocabulary; 0 for the CharVAE).
     """
 
     n_input: int
@@ -239,6 +241,7 @@ class LabelingReport:
     n_too_long: int = 0
     n_duplicate: int = 0
     n_not_sampled: int = 0
+    n_not_encodable: int = 0
     invalid_examples: list[str] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
@@ -317,14 +320,19 @@ def prepare_molecules(
     processes: int = 1,
     column: str | None = None,
     progress: bool = False,
+    not_encodable: Callable[[list[str], int], dict[int, tuple[str, str]]] | None = None,
 ) -> tuple[pd.DataFrame, LabelingReport]:
     """csv -> labelled data set (``id``, ``split``, ``smiles``, logP, TPSA, SAS) and its report.
 
     Chains :func:`read_smiles_csv`, :func:`label_molecules` and :func:`assign_splits`; the
     report's ``n_input`` counts csv rows, ``n_invalid`` empty and unparsable SMILES,
     ``n_too_long`` both length checks (raw and canonical) and ``n_not_sampled`` the rows left
-    out by ``limit``. Raises ValueError naming the file when it has no SMILES column or no
-    valid molecule (a header alone, every row invalid or too long).
+    out by ``limit``. ``not_encodable(canonical smiles, processes)`` -> {index: (kind, reason)}
+    names the labelled molecules the backbone cannot encode (the JT-VAE's
+    :func:`plugen.experiments.molecules.jtvae.not_encodable`): they are left out before the
+    splits, counted in ``n_not_encodable`` and logged by kind with examples. Raises ValueError
+    naming the file when it has no SMILES column or no valid molecule (a header alone, every
+    row invalid, too long or not encodable).
     """
     read = read_smiles_csv(csv_path, column, limit, seed, max_length)
     df, report = label_molecules(read.smiles, processes, progress, max_length=max_length)
@@ -333,11 +341,29 @@ def prepare_molecules(
     report.n_invalid += read.n_empty
     report.n_too_long += read.n_too_long
     report.n_not_sampled = n_pool - len(read.smiles)
+    if not_encodable is not None and len(df):
+        problems = not_encodable(df["smiles"].tolist(), processes)
+        if problems:
+            kinds: dict[str, int] = {}
+            for kind, _ in problems.values():
+                kinds[kind] = kinds.get(kind, 0) + 1
+            log.warning(
+                "%d of %d molecules cannot be encoded by the backbone (%s), left out; e.g. %s",
+                len(problems),
+                len(df),
+                kinds,
+                [why for _, why in list(problems.values())[:3]],
+            )
+            df = df.drop(index=df.index[sorted(problems)]).reset_index(drop=True)
+        report.n_not_encodable = len(problems)
+        report.n_valid = len(df)
     if report.n_valid == 0:
         longer = f", {report.n_too_long} longer than {max_length} characters"
+        unencodable = f", {report.n_not_encodable} not encodable by the backbone"
         raise ValueError(
             f"no valid molecule in {csv_path}: {report.n_input} rows, "
             f"{report.n_invalid} invalid SMILES{longer if report.n_too_long else ''}"
+            f"{unencodable if report.n_not_encodable else ''}"
             + (f" (e.g. {report.invalid_examples[:3]})" if report.invalid_examples else "")
         )
     df = assign_splits(df, val_fraction, test_fraction, seed)

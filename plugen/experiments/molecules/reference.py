@@ -73,12 +73,17 @@ PAPER = {
     "the seed while logP grows (pictures, no table).",
     "fcd": "Not reported in the paper.",
     "charvae": "Backbone quality (not reported in the paper).",
+    "jtvae": "Backbone quality (not reported in the PluGeN paper; the JT-VAE's own paper, Jin "
+    "et al., reports its reconstruction on the ZINC test set with sampled encodings and "
+    "decodings, ours is greedy on the mean).",
+    "decoding": "Not reported in the paper.",
     "labeling_report": f"{_ZINC}, labels from RDKit (logP, TPSA, SAS).",
 }
 NOTES = {
-    "": "Default: a seeded subset of the MOSES training set (from the molsets wheel), the CharVAE "
-    "of molecules.backbone (the charvae table's backbone column: the shipped pretrained file, "
-    "a user's, or one trained in the run), and far fewer molecules per target than the paper. "
+    "": "Default: a seeded subset of the MOSES training set (from the molsets wheel), the backbone "
+    "of molecules.backbone.kind (charvae: the charvae table's backbone column says the shipped "
+    "pretrained file, a user's, or one trained in the run; jtvae: the JT-VAE of Jin et al. 2018 "
+    "with its published ZINC weights), and far fewer molecules per target than the paper. "
     "target_shift = (mean of generated - data set mean) / (target - data set mean): 1 means the "
     "mean reached the target; shift_vs_unconditional uses the unconditional samples' mean as "
     "the start instead. Properties are measured by RDKit on the decoded molecules (invalid ones "
@@ -88,6 +93,13 @@ NOTES = {
     "as invalid, novelty is against the training split.",
     "fcd": "Each group's valid molecules vs held-out test molecules (fcd-torch ChemNet); "
     "'held-out' is validation molecules of the same count: the floor for this sample size.",
+    "jtvae": "Greedy decoding. reconstruction_accuracy: n_eval held-out molecules decoded from "
+    "their posterior mean back to the same canonical SMILES; reconstruction_validity and "
+    "reconstruction_corr_<p>: those decodings' RDKit properties against the originals' "
+    "(Pearson); prior: n_eval decodings of z ~ N(0, I). The molecules it cannot encode (clusters "
+    "outside its 780-word vocabulary) are the labeling report's n_not_encodable.",
+    "decoding": "Wall-clock decoding speed of the generation job (greedy; the JT-VAE in "
+    "`processes` forked workers, the CharVAE batched on its device).",
     "lead_optimization": "Step k adds k * max_delta / (n_steps - 1) standardized units to the "
     "seed's label coordinate (flow inverse, edit, flow forward, greedy decoding); step 0 is the "
     "backbone's reconstruction; tanimoto: Morgan radius-2 fingerprints vs the seed.",
