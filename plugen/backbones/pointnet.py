@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from plugen.checkpoint import ConfigCheckpoint
+from plugen.evaluate.classifier import attribute_loss, classifier_targets
 from plugen.evaluate.pointcloud import chamfer_batch
 from plugen.nn import module_device
 from plugen.train import History, TrainConfig, seed_everything, train
@@ -277,16 +278,10 @@ class PointNetClassifier(ConfigCheckpoint, nn.Module):
 
 
 def classifier_loss(clf: PointNetClassifier, batch: tuple[Tensor, ...]) -> dict[str, Tensor]:
-    """Sum over attributes of the mean BCE (binary) or MSE on standardized targets (continuous);
-    NaN labels are masked."""
+    """The attribute classifiers' loss (:func:`plugen.evaluate.classifier.attribute_loss`) of a
+    batch of clouds ``(b, P, 3)`` and labels ``(b, k)`` (NaN masked)."""
     x, y = batch
-    raw = clf(x)
-    known = ~torch.isnan(y)
-    target = torch.where(clf.binary, y, (y - clf.mean) / clf.std)
-    target = torch.where(known, target, torch.zeros_like(target))
-    bce = F.binary_cross_entropy_with_logits(raw, target, reduction="none")
-    per = torch.where(clf.binary, bce, (raw - target) ** 2) * known
-    return {"loss": (per.sum(0) / known.sum(0).clamp(min=1)).sum()}
+    return attribute_loss(clf, clf(x), y)
 
 
 def fit_point_classifier(
@@ -303,18 +298,7 @@ def fit_point_classifier(
     per attribute of ``kinds``, rows aligned, NaN = unknown, binary 0/1). Raises ValueError for
     misaligned rows, missing columns or binary values other than 0/1."""
     clouds = check_clouds(clouds, "fit_point_classifier")
-    if len(labels) != len(clouds):
-        raise ValueError(f"fit_point_classifier: {len(labels)} label rows for {len(clouds)} clouds")
-    missing = [a for a in kinds if a not in labels.columns]
-    if missing:
-        raise ValueError(f"fit_point_classifier: label column(s) {missing} missing")
-    y = np.array(labels[list(kinds)], dtype=np.float32)
-    for i, (a, k) in enumerate(kinds.items()):
-        known = y[:, i][~np.isnan(y[:, i])]
-        if k == "binary" and not np.isin(known, (0.0, 1.0)).all():
-            raise ValueError(f"fit_point_classifier: binary column '{a}' has values other than 0/1")
-    mean = {a: float(np.nanmean(y[:, i])) for i, a in enumerate(kinds)}
-    std = {a: float(np.nanstd(y[:, i])) or 1.0 for i, a in enumerate(kinds)}
+    y, mean, std = classifier_targets(labels, kinds, len(clouds), "fit_point_classifier", "clouds")
     seed_everything(cfg.seed)  # seeded weight init
     clf = PointNetClassifier(kinds, mean=mean, std=std, **(clf_kwargs or {}))
     history = train(

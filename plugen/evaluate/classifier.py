@@ -130,7 +130,14 @@ def classifier_loss(clf: AttributeClassifier, batch: tuple[Tensor, ...]) -> dict
     x = images.float() / 255.0
     if clf.training:
         x = augment(x)
-    raw = clf(x)
+    return attribute_loss(clf, clf(x), y)
+
+
+def attribute_loss(clf: nn.Module, raw: Tensor, y: Tensor) -> dict[str, Tensor]:
+    """The attribute classifiers' loss of raw outputs ``(b, k)`` against labels ``y`` ``(b, k)``
+    (NaN = unknown, masked): per attribute the mean BCE on logits (binary) or the MSE on
+    targets standardized by ``clf.mean`` / ``clf.std`` (continuous; ``clf.binary`` says which),
+    summed (``loss``), and the mean ``bce`` and ``mse`` over their attributes."""
     known = ~torch.isnan(y)
     target = torch.where(clf.binary, y, (y - clf.mean) / clf.std)
     target = torch.where(known, target, torch.zeros_like(target))
@@ -144,6 +151,28 @@ def classifier_loss(clf: AttributeClassifier, batch: tuple[Tensor, ...]) -> dict
         "bce": (per_attr * binary).sum() / binary.sum().clamp(min=1),
         "mse": (per_attr * (1 - binary)).sum() / (1 - binary).sum().clamp(min=1),
     }
+
+
+def classifier_targets(
+    labels: pd.DataFrame, kinds: Mapping[str, str], n: int, where: str, noun: str = "images"
+) -> tuple[np.ndarray, dict[str, float], dict[str, float]]:
+    """The label matrix float32 ``(n, k)`` (columns of ``kinds``, NaN = unknown) of a classifier
+    of ``n`` inputs, and each attribute's mean and std (1 when constant) for standardizing.
+    Raises ValueError naming ``where`` for misaligned rows, missing columns or binary values
+    other than 0/1 (``noun``: what the ``n`` inputs are, for the message)."""
+    if len(labels) != n:
+        raise ValueError(f"{where}: {len(labels)} label rows for {n} {noun}")
+    missing = [a for a in kinds if a not in labels.columns]
+    if missing:
+        raise ValueError(f"{where}: label column(s) {missing} missing")
+    y = np.array(labels[list(kinds)], dtype=np.float32)
+    for i, (a, k) in enumerate(kinds.items()):
+        vals = y[:, i][~np.isnan(y[:, i])]
+        if k == "binary" and not np.isin(vals, (0.0, 1.0)).all():
+            raise ValueError(f"{where}: binary column '{a}' has values other than 0/1")
+    mean = {a: float(np.nanmean(y[:, i])) for i, a in enumerate(kinds)}
+    std = {a: float(np.nanstd(y[:, i])) or 1.0 for i, a in enumerate(kinds)}
+    return y, mean, std
 
 
 def fit_classifier(
@@ -162,18 +191,7 @@ def fit_classifier(
     binary values 0/1). clf_kwargs: architecture arguments (``widths``, ``feature_dim``).
     """
     images = check_images(images, "fit_classifier")
-    if len(labels) != len(images):
-        raise ValueError(f"fit_classifier: {len(labels)} label rows for {len(images)} images")
-    missing = [a for a in kinds if a not in labels.columns]
-    if missing:
-        raise ValueError(f"fit_classifier: label column(s) {missing} missing")
-    y = np.array(labels[list(kinds)], dtype=np.float32)
-    for i, (a, k) in enumerate(kinds.items()):
-        vals = y[:, i][~np.isnan(y[:, i])]
-        if k == "binary" and not np.isin(vals, (0.0, 1.0)).all():
-            raise ValueError(f"fit_classifier: binary column '{a}' has values other than 0/1")
-    mean = {a: float(np.nanmean(y[:, i])) for i, a in enumerate(kinds)}
-    std = {a: float(np.nanstd(y[:, i])) or 1.0 for i, a in enumerate(kinds)}
+    y, mean, std = classifier_targets(labels, kinds, len(images), "fit_classifier")
     seed_everything(cfg.seed)  # seeded weight init
     clf = AttributeClassifier(kinds, size=images.shape[1], mean=mean, std=std, **(clf_kwargs or {}))
     history = train(
