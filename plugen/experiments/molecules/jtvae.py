@@ -81,9 +81,12 @@ _SHARED: dict[str, Any] = {}  # what forked_map's workers call, inherited throug
 
 
 def _one_thread() -> None:
+    import signal
+
     import torch
 
     torch.set_num_threads(1)  # as torch's DataLoader workers do after a fork
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the job's handler: terminate kills
 
 
 def _call(item: Any) -> Any:
@@ -103,8 +106,18 @@ def forked_map(target: Callable[[Any], Any], items: Sequence[Any], processes: in
     _SHARED["target"] = target
     try:
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(min(processes, len(items)), initializer=_one_thread) as pool:
-            return pool.map(_call, items, chunksize=1)
+        pool = ctx.Pool(min(processes, len(items)), initializer=_one_thread)
+        try:
+            results = pool.map(_call, items, chunksize=1)
+        except BaseException:
+            pool.terminate()
+            raise
+        # close and join (each worker takes its stop sentinel and exits), not terminate: the
+        # workers inherit the job's signal handlers, and a worker that outlives SIGTERM while
+        # waiting on the task queue leaves terminate's join waiting forever
+        pool.close()
+        pool.join()
+        return results
     finally:
         _SHARED.clear()
 
