@@ -111,3 +111,20 @@ def _marginal(support: Mapping[str, object], names: Sequence[str]) -> dict[str, 
             sub = "".join(key[i] for i in index)
             out[sub] = out.get(sub, 0) + count
     return {**support, "binary": list(names), "combinations": out}
+
+
+def combination_mask(frame, combinations: Sequence[Mapping[str, float]], where: str) -> np.ndarray:
+    """Boolean mask ``(n,)`` of the rows of ``frame`` (a DataFrame) whose binary columns match
+    any of ``combinations`` (``{column: 0 | 1}``), values compared after rounding (so
+    probabilities or targets work too). Raises ValueError naming ``where`` when a column a
+    combination names is missing."""
+    mask = np.zeros(len(frame), dtype=bool)
+    for combo in combinations:
+        missing = [k for k in combo if k not in frame.columns]
+        if missing:
+            raise ValueError(f"{where}: column(s) {missing} missing, expected {list(combo)}")
+        hit = np.ones(len(frame), dtype=bool)
+        for k, v in combo.items():
+            hit &= np.round(frame[k].to_numpy(dtype=float)) == v
+        mask |= hit
+    return mask

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw
 
+from plugen.support import combination_mask
+
 ATTRIBUTES: dict[str, str] = {
     "round": "binary",
     "large": "binary",
@@ -93,16 +95,7 @@ def is_heldout(df: pd.DataFrame, cfg: ShapesConfig) -> np.ndarray:
 
     Values are compared after rounding, so classifier probabilities or targets work too.
     """
-    mask = np.zeros(len(df), dtype=bool)
-    for combo in cfg.heldout:
-        missing = [k for k in combo if k not in df.columns]
-        if missing:
-            raise ValueError(f"is_heldout: column(s) {missing} missing, expected {list(combo)}")
-        hit = np.ones(len(df), dtype=bool)
-        for k, v in combo.items():
-            hit &= np.round(df[k].to_numpy(dtype=float)) == v
-        mask |= hit
-    return mask
+    return combination_mask(df, cfg.heldout, "is_heldout")
 
 
 def _correlation_matrix(strength: float) -> np.ndarray:

@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from plugen.support import combination_mask
+
 ATTRIBUTES: dict[str, str] = {
     "round": "binary",
     "hollow": "binary",
@@ -97,16 +99,7 @@ class Shapes3DConfig:
 def is_heldout(labels: pd.DataFrame, cfg: Shapes3DConfig) -> np.ndarray:
     """Boolean mask ``(n,)``: rows whose binary attributes (rounded) match a held-out
     combination. Raises ValueError when a column the combinations name is missing."""
-    mask = np.zeros(len(labels), dtype=bool)
-    for combo in cfg.heldout:
-        missing = [k for k in combo if k not in labels.columns]
-        if missing:
-            raise ValueError(f"is_heldout: column(s) {missing} missing, expected {list(combo)}")
-        hit = np.ones(len(labels), dtype=bool)
-        for k, v in combo.items():
-            hit &= np.round(labels[k].to_numpy(dtype=float)) == v
-        mask |= hit
-    return mask
+    return combination_mask(labels, cfg.heldout, "is_heldout")
 
 
 def _correlated(n: int, strength: float, rng: np.random.Generator) -> pd.DataFrame:
