@@ -78,6 +78,23 @@ SAMPLES = Contract(
     z_optional=True,
     payload_optional=True,
 )
+# one row per filling of a masked test image (plugen.inverse.task): target_<attr> float32
+# (NaN = not requested), the filling (composite) in image_path, the raw decode in decoded_path
+INPAINT = Contract(
+    "inpaint",
+    {
+        "sample_id": pa.string(),
+        "source_id": pa.string(),
+        "mask": pa.string(),
+        "request": pa.string(),
+        "k": pa.int32(),
+        "source_index": pa.int64(),
+    },
+    one_of=("image_path",),
+    optional={"decoded_path": pa.string()},
+    has_z=True,
+    z_optional=True,
+)
 SCORES = Contract("scores", {"sample_id": pa.string()})
 METRICS = Contract("metrics", {}, extra_float=False)
 HISTORY = Contract("history", {"epoch": pa.int64()})

@@ -421,6 +421,33 @@ class PluGeN:
         z = self._unstandardize(self.flow.inverse(torch.cat([ct, st], 1)))
         return self._out(z, c)
 
+    def base_to_latents(self, cs: Tensor) -> Tensor:
+        """F with gradients: base coordinates ``(n, d)`` (label coordinates first) -> latents
+        ``(n, d)`` on the flow's device; for searches that optimise ``(c, s)``
+        (:mod:`plugen.inverse`). Leaves the flow in eval mode."""
+        self.flow.eval()
+        return self._unstandardize(self.flow.inverse(cs.to(self.device)))
+
+    def base_log_prob(self, cs: Tensor, labels: Tensor | None = None) -> Tensor:
+        """log p(c, s | labels) ``(n,)`` of base coordinates ``(n, d)``, with gradients.
+
+        labels: ``(n, k)`` in user units, NaN = not requested (that coordinate gets its prior
+        marginal); None: nothing requested. The style term is N(0, I); the label spread is the
+        final training sigma (the density :meth:`generate` samples at temperature 1)."""
+        if labels is None:
+            labels = torch.full((len(cs), len(self.attributes)), float("nan"))
+        y = self._code_labels(self._labels_matrix(labels.cpu(), len(cs))).to(cs.device, cs.dtype)
+        label, style = self.prior.log_prob(cs, y, self.sigma_now)
+        return label + style
+
+    def target_coordinates(self, labels: Tensor) -> Tensor:
+        """Requested labels ``(n, k)`` (user units, NaN = free) -> their label coordinates
+        ``(n, k)`` (binary -1/+1, continuous standardized; NaN stays NaN). ValueError for a
+        wrong shape or a binary value other than 0/1."""
+        y = self._labels_matrix(labels.cpu(), len(labels))
+        binary = torch.tensor([self.kinds[a] == "binary" for a in self.attributes])
+        return torch.where(binary, 2.0 * y - 1.0, self._code_labels(y))
+
     def _coded_request(self, values: Mapping[str, float], n: int) -> Tensor:
         self._check_names(list(values), "requested attributes")
         y = torch.full((n, len(self.attributes)), float("nan"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -169,3 +169,45 @@ def render_clouds(clouds: np.ndarray, size: int = 64, extent: float = 1.05) -> n
         view = out[:, :, v * size : (v + 1) * size]
         view[hit] = colour[hit]
     return out
+
+
+def inpaint_strips(
+    folder: str | Path,
+    rows: pd.DataFrame,
+    keep: np.ndarray,
+    truth: np.ndarray,
+    fills: Mapping[str, tuple[pd.DataFrame, np.ndarray]],
+    n_sources: int = 6,
+    max_k: int = 4,
+) -> list[Path]:
+    """One strip per (mask, request) of the inpaint task in ``folder``: per source image a row
+    ``observed | each method's fillings (up to max_k) | truth``; the hidden part of the
+    observation is drawn mid-grey. rows/keep: the task's plan (``(m, 1, H, W)``); truth: uint8
+    ``(n, H, W, 3)``; fills: method -> (its table, uint8 fillings aligned with it)."""
+    paths = []
+    for (mask, request), group in rows.groupby(["mask", "request"], sort=False):
+        if mask == "full":
+            continue
+        lines, labels = [], []
+        for i in group.index[:n_sources]:
+            src = int(rows.at[i, "source_index"])
+            m = keep[i, 0][..., None]
+            observed = (truth[src] * m + 128 * (1 - m)).astype(np.uint8)
+            line = [observed]
+            for table, images in fills.values():
+                sel = (
+                    (table["source_index"] == src)
+                    & (table["mask"] == mask)
+                    & (table["request"] == request)
+                    & (table["k"] < max_k)
+                ).to_numpy()
+                line.extend(images[sel])
+            line.append(truth[src])
+            lines.append(np.stack(line))
+            labels.append(str(rows.at[i, "source_id"]))
+        name = f"inpaint_{mask}" + (f"_{request}" if request else "")
+        paths.append(image_grid(lines, labels, Path(folder) / f"{name}.png"))
+    (Path(folder) / "methods.txt").write_text(
+        "columns: observed | " + " | ".join(fills) + " | truth\n"
+    )
+    return paths

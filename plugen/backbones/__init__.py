@@ -42,6 +42,31 @@ def image_decoder(decoder: Mapping[str, Any], device="cpu") -> Callable[[np.ndar
     return lambda z: decode_latents(model, z)
 
 
+def torch_decoder(decoder: Mapping[str, Any], device="cpu") -> tuple[Callable, int | None]:
+    """A differentiable image decoder for latent searches: (``z (n, d) tensor -> images
+    (n, 3, H, W)`` on the [0, 1] scale, its latent width or None when the file does not say)
+    for ``kind`` vae, gan (its synthesis: the latents PluGeN models) or torchscript."""
+    kind, path = decoder["kind"], decoder["path"]
+    if kind == "vae":
+        from plugen.backbones.image_vae import ImageVAE
+
+        vae = ImageVAE.load(path, device).eval()
+        return vae.decode, vae.latent_dim
+    if kind == "gan":
+        from plugen.backbones.dcgan import DCGAN
+
+        gan = DCGAN.load(path, device)
+        return gan.decode, gan.latent_dim
+    if kind == "torchscript":
+        from plugen.backbones.torchscript import ScriptedDecoder
+
+        scripted = ScriptedDecoder(
+            path, device, layers=decoder.get("layers"), image_range=tuple(decoder["image_range"])
+        )
+        return scripted.differentiable, None
+    raise ValueError(f"torch_decoder: kind must be one of {IMAGE_BACKBONES}, got {kind!r}")
+
+
 def cloud_decoder(decoder: Mapping[str, Any], device="cpu") -> Callable[[np.ndarray], np.ndarray]:
     """``z (n, d) -> float32 point clouds (n, P, 3)`` for a point-cloud decoder (``kind`` in
     :data:`CLOUD_BACKBONES`: ``pointnet``, this project's PointNet autoencoder checkpoint)."""

@@ -165,6 +165,19 @@ class ScriptedDecoder:
         lo, hi = self.image_range
         return tensor_to_images(((out.float() - lo) / (hi - lo)).expand(-1, 3, -1, -1))
 
+    def differentiable(self, z: Tensor) -> Tensor:
+        """Latents ``(n, d)`` -> images ``(n, 3, H, W)`` on the [0, 1] scale (not clipped),
+        with gradients, for latent searches (:mod:`plugen.inverse`); ValueError as
+        :meth:`__call__`."""
+        if z.ndim != 2:
+            raise ValueError(f"{self.path}: latents have shape {tuple(z.shape)}, expected (n, d)")
+        if self.layers is not None:
+            z = z[:, None, :].expand(-1, self.layers, -1)
+        out = call_module(self.module, z.to(self.device), self.path, "decoder")
+        self._check_output(out.detach(), len(z))
+        lo, hi = self.image_range
+        return ((out.float() - lo) / (hi - lo)).expand(-1, 3, -1, -1)
+
     @torch.no_grad()
     def __call__(self, z: np.ndarray) -> np.ndarray:
         """Latents ``(n, d)`` -> uint8 images ``(n, H, W, 3)``; ``ValueError`` on a bad shape

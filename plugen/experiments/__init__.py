@@ -89,6 +89,6 @@ def check_config(config: Mapping[str, Any]) -> list[str]:
             problems.append(str(exc))
             continue
         # the explain checks read the experiment's files: only once its own checks pass
-        own = spec.check(config) + spec.rival_problems(config)
+        own = spec.check(config) + spec.rival_problems(config) + spec.inpaint_problems(config)
         problems += own or spec.explain_problems(config)
     return problems

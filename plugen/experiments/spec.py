@@ -18,6 +18,7 @@ from typing import Any
 from plugen.experiments.capabilities.explain import Explainable
 from plugen.experiments.capabilities.image_data import ImageData
 from plugen.experiments.capabilities.image_tasks import ImageTasks
+from plugen.experiments.capabilities.inpaint import Inpainting
 from plugen.experiments.capabilities.rivals import Rivals
 from plugen.experiments.paths import (  # noqa: F401 - Config, results_path: for specs
     LATENT_SOURCES,
@@ -75,7 +76,7 @@ class Judge:
 
 
 @dataclass(frozen=True)
-class Experiment(ImageTasks, Rivals, ImageData, Explainable):
+class Experiment(ImageTasks, Rivals, ImageData, Explainable, Inpainting):
     """What one experiment is, for the generic rules (see the module docstring).
 
     name: config key and results folder; payload: "image", "smiles" or "cloud" (point clouds,
@@ -152,7 +153,8 @@ class Experiment(ImageTasks, Rivals, ImageData, Explainable):
         fid = ("fid",) if self.fid_sets(config) else ()
         rivals = self.rival_tables(config)
         sweep = ("generation_sweep",) if self.sweep_temperatures(config) else ()
-        return (*self.judged_tasks(config), *fid, *rivals, *sweep, *self.explain_tables(config))
+        explain = self.explain_tables(config)
+        return (*self.judged_tasks(config), *fid, *rivals, *sweep, *self.inpaint_tables(config), *explain)
 
     def timing_tables(self, config: Config) -> tuple[str, ...]:
         """Summary tables that hold wall-clock measurements: rendered into results/timings.md,
@@ -165,7 +167,8 @@ class Experiment(ImageTasks, Rivals, ImageData, Explainable):
         explained = ("explain_figures",) if shown else ()
         sweep = ("sweep_figures",) if self.sweep_temperatures(config) else ()
         tasks = ("figures",) if self.figure_tasks(config) else ()
-        return tasks + self.figure_dirs + sweep + explained
+        inpaint = ("inpaint_figures",) if self.inpaint(config) else ()
+        return tasks + self.figure_dirs + sweep + inpaint + explained
 
 
 #: what an experiment's samples are (images and point clouds are served by the image-task rules)

@@ -78,6 +78,7 @@ class CelebAVAE(Experiment):
             *self.tasks(config),
             *fid,
             *self.rival_tables(config),
+            *self.inpaint_tables(config),
             *self.explain_tables(config),
         )
 

@@ -35,7 +35,8 @@ class ShapesGAN(ShapesExperiment):
 
     def summary_tables(self, config: Config) -> tuple[str, ...]:
         tables = ("flip", "flip_real", "generation", "inversion", "fid", "timing")
-        return (*tables, *self.rival_tables(config), *self.explain_tables(config))
+        rivals, inpaint = self.rival_tables(config), self.inpaint_tables(config)
+        return (*tables, *rivals, *inpaint, *self.explain_tables(config))
 
 
 SPEC = register(

@@ -49,7 +49,7 @@ class ShapesVAE(ShapesExperiment):
     def summary_tables(self, config: Config) -> tuple[str, ...]:
         sweep = ("generation_sweep",) if self.sweep_temperatures(config) else ()
         tables = ("vae", *self.tasks(config), "fid", *self.rival_tables(config), *sweep)
-        return (*tables, *self.explain_tables(config))
+        return (*tables, *self.inpaint_tables(config), *self.explain_tables(config))
 
 
 SPEC = register(

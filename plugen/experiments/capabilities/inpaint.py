@@ -1,0 +1,64 @@
+"""The inpaint task (``<name>.inpaint``): whether it runs, its methods, tables and checks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from plugen.experiments.paths import Config
+
+
+class Inpainting:
+    """Mixin of :class:`plugen.experiments.spec.Experiment` (see the module docstring)."""
+
+    def inpaint(self, config: Config) -> Mapping[str, Any] | None:
+        """The ``<name>.inpaint`` section when the task runs: enabled, on an image experiment
+        with a decoder, a judge and real test images; else None."""
+        section = config.get(self.name, {}).get("inpaint")
+        ready = (
+            self.payload == "image"
+            and self.decoder(config) is not None
+            and self.judge(config) is not None
+            and self.real_images(config) is not None
+        )
+        return section if section and section["enabled"] and ready else None
+
+    def inpaint_methods(self, config: Config) -> list[str]:
+        """The configured methods this experiment can run (``encoder`` needs the VAE)."""
+        section = self.inpaint(config) or {}
+        vae = self.decoder(config) is not None and self.decoder(config).kind == "vae"
+        return [m for m in section.get("methods", []) if m != "encoder" or vae]
+
+    def inpaint_tables(self, config: Config) -> tuple[str, ...]:
+        return ("inpaint",) if self.inpaint(config) else ()
+
+    def inpaint_problems(self, config: Config) -> list[str]:
+        """Problems with ``<name>.inpaint``, one line each."""
+        section = config.get(self.name, {}).get("inpaint")
+        if not section or not section["enabled"]:
+            return []
+        key = f"{self.name}.inpaint"
+        if self.inpaint(config) is None:
+            return [
+                f"{key}.enabled: the task needs a decoder, a judge and real test images, "
+                f"and {self.name} lacks one of them"
+            ]
+        problems = []
+        binary = self.binary(config)
+        for i, req in enumerate(section["requests"]):
+            if req["mask"] not in section["masks"]:
+                problems.append(
+                    f"{key}.requests.{i}.mask: {req['mask']!r} is not a configured mask; "
+                    f"known: {sorted(section['masks'])}"
+                )
+            if req["attribute"] not in binary:
+                problems.append(
+                    f"{key}.requests.{i}.attribute: {req['attribute']!r} is not a binary "
+                    f"attribute of {self.name}; known: {binary}"
+                )
+        if "plugen" not in section["methods"] and section["requests"]:
+            problems.append(f"{key}.requests: only the plugen method answers requests")
+        if "full" in section["masks"]:
+            problems.append(f"{key}.masks: 'full' is reserved (the unmasked reconstruction)")
+        return problems

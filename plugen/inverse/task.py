@@ -1,0 +1,252 @@
+"""The workflow's ``inpaint`` task: which masked observations are made, how each method fills
+them, and the metrics table (used by workflow/scripts/inpaint*.py; pandas and scipy)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from plugen.evaluate.restoration import fill_diversity, image_diversity, psnr, ssim
+from plugen.inverse.classical import harmonic_fill
+from plugen.inverse.masks import make_masks
+from plugen.inverse.operators import Mask
+from plugen.inverse.search import SearchSettings, solve
+
+SEARCHES = ("plugen", "l2", "none")
+METHODS = (*SEARCHES, "encoder", "harmonic")
+FULL = "full"  # the identity mask: plain reconstruction of the whole image
+
+
+def plan(
+    sources: pd.DataFrame,
+    attributes: Sequence[str],
+    section: Mapping[str, Any],
+    size: int,
+    seed: int,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The observations: (rows, keep masks ``(m, 1, size, size)``), one row per (source image,
+    mask) and per (source, request), then the full-image reconstructions (mask ``full``).
+
+    Row columns: ``source_index`` (position in ``sources``), ``source_id``, ``mask``,
+    ``request`` (the requested attribute, "" for none), ``target_<attr>`` (float32, NaN = free;
+    ``flip``: 1 - the source's true value)."""
+    n = len(sources)
+    masks = {
+        name: make_masks(spec, n, size, seed + i)
+        for i, (name, spec) in enumerate(section["masks"].items())
+    }
+    masks[FULL] = np.ones((n, 1, size, size), np.float32)
+    parts, keeps = [], []
+
+    def add(mask: str, request: str = "", values: np.ndarray | None = None) -> None:
+        part = pd.DataFrame(
+            {
+                "source_index": np.arange(n),
+                "source_id": sources["id"].astype(str).to_numpy(),
+                "mask": mask,
+                "request": request,
+            }
+        )
+        for a in attributes:
+            part[f"target_{a}"] = np.float32(np.nan)
+        if request:
+            part[f"target_{request}"] = values.astype(np.float32)
+        parts.append(part)
+        keeps.append(masks[mask])
+
+    for name in section["masks"]:
+        add(name)
+    for req in section["requests"]:
+        a, value = req["attribute"], req.get("value", "flip")
+        truth = sources[a].to_numpy(dtype=float) > 0.5
+        add(req["mask"], a, 1.0 - truth if value == "flip" else np.full(n, float(value)))
+    add(FULL)
+    return pd.concat(parts, ignore_index=True), np.concatenate(keeps)
+
+
+def fill(
+    method: str,
+    rows: pd.DataFrame,
+    keep: np.ndarray,
+    truth: torch.Tensor,
+    *,
+    decoder: Callable | None = None,
+    plugin=None,
+    latent_dim: int | None = None,
+    encoder: Callable | None = None,
+    k: int = 1,
+    settings: SearchSettings | None = None,
+    logger=None,
+) -> tuple[pd.DataFrame, np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """Fill the observations of :func:`plan` with ``method``: (table rows with ``k`` (int32)
+    added, latents ``(r, d)`` or None, composites ``(r, 3, H, W)`` float, decodes or None).
+
+    Searches give ``k`` fillings per observation (one for the full image), the encoder and the
+    classical fill one; only ``plugen`` answers requests (the other methods skip those rows).
+    ``truth``: the source images ``(n, 3, H, W)`` on [0, 1]."""
+    if method not in METHODS:
+        raise ValueError(f"inpaint method must be one of {METHODS}, got {method!r}")
+    if method != "plugen":
+        keep = keep[(rows["request"] == "").to_numpy()]
+        rows = rows[rows["request"] == ""].reset_index(drop=True)
+    x = truth[torch.as_tensor(rows["source_index"].to_numpy(dtype=np.int64, copy=True))]
+    keep_t = torch.from_numpy(keep).to(truth.device)
+    y = x * keep_t
+    if method in SEARCHES:
+        labels = None
+        if method == "plugen":
+            cols = [f"target_{a}" for a in plugin.attributes]
+            labels = torch.from_numpy(rows[cols].to_numpy(np.float32))
+        parts = []
+        full = (rows["mask"] == FULL).to_numpy()
+        for sel, kk in ((~full, k), (full, 1)):
+            idx = torch.as_tensor(np.nonzero(sel)[0])
+            if len(idx) == 0:
+                continue
+            res = solve(
+                decoder,
+                y[idx],
+                Mask(keep_t[idx]),
+                k=kk,
+                prior=method,
+                plugin=plugin if method == "plugen" else None,
+                labels=None if labels is None else labels[idx],
+                latent_dim=latent_dim,
+                settings=settings,
+                logger=logger,
+            )
+            parts.append((idx, kk, res))
+        return _stack(rows, parts)
+    if method == "encoder":
+        if encoder is None:
+            raise ValueError("inpaint method 'encoder' needs the backbone's encoder")
+        with torch.no_grad():
+            z = encoder(y)
+            decoded = decoder(z)
+        composite = keep_t * y + (1 - keep_t) * decoded
+        out = rows.assign(k=np.int32(0))
+        return out, z.cpu().numpy(), composite.cpu().numpy(), decoded.cpu().numpy()
+    filled = harmonic_fill(y.cpu().numpy(), keep)
+    return rows.assign(k=np.int32(0)), None, filled, None
+
+
+def _stack(rows: pd.DataFrame, parts: list) -> tuple:
+    frames, zs, filled, decoded = [], [], [], []
+    for idx, kk, res in parts:
+        sub = rows.iloc[idx.numpy()].reset_index(drop=True)
+        for j in range(kk):
+            frames.append(sub.assign(k=np.int32(j)))
+            zs.append(res.z[:, j].numpy())
+            filled.append(res.filled[:, j].numpy())
+            decoded.append(res.images[:, j].numpy())
+    table = pd.concat(frames, ignore_index=True)
+    return table, np.concatenate(zs), np.concatenate(filled), np.concatenate(decoded)
+
+
+def sample_ids(table: pd.DataFrame) -> list[str]:
+    """``<source>_<mask>[_<request>]_<k>`` per row (file names of the images)."""
+    return [
+        "_".join(p for p in (s, m, r, str(k)) if p)
+        for s, m, r, k in zip(table["source_id"], table["mask"], table["request"], table["k"])
+    ]
+
+
+def metrics(
+    method: str,
+    table: pd.DataFrame,
+    filled: np.ndarray,
+    decoded: np.ndarray | None,
+    truth: np.ndarray,
+    keep: np.ndarray,
+    preds: pd.DataFrame,
+    binary: Sequence[str],
+    sources: pd.DataFrame,
+    reference: Mapping[str, np.ndarray] | None = None,
+    fid: Callable[[np.ndarray], float] | None = None,
+) -> pd.DataFrame:
+    """One row per (mask, request) of one method's fillings.
+
+    filled/decoded: ``(r, 3, H, W)`` aligned with ``table``; truth ``(n, 3, H, W)`` (sources);
+    keep: ``(r, 1, H, W)``; preds: the judge's ``pred_<attr>`` per row; reference: mask ->
+    per-row observed-region PSNR of the plain reconstruction (``psnr_observed_reference``).
+    Columns: psnr/ssim on the hidden and observed regions (the composite and, for
+    ``psnr_observed``, the decode itself), ``diversity`` (mean pairwise RMS of the k fillings on
+    the hidden region) and ``diversity_ratio`` (over the RMS between different images there),
+    ``acc_<attr>`` (judge on the composite vs the source's truth; for a request, the requested
+    attribute vs its target as ``requested_acc``), ``kept_min`` (lowest acc of the others);
+    ``fid``: the composites' FID against real images (a callable of uint8 ``(m, H, W, 3)``)."""
+    out = []
+    src = table["source_index"].to_numpy()
+    x = truth[src]
+    hidden, observed = 1.0 - keep, keep
+    for (mask, request), group in table.groupby(["mask", "request"], sort=False):
+        if mask == FULL:
+            continue
+        i = group.index.to_numpy()
+        row: dict[str, Any] = {"method": method, "mask": mask, "request": request or "none"}
+        row["n"] = len(i)
+        row["psnr_hidden"] = float(np.nanmean(psnr(filled[i], x[i], hidden[i])))
+        row["ssim_hidden"] = float(np.nanmean(ssim(filled[i], x[i], hidden[i])))
+        row["psnr_observed"] = (
+            float(np.nanmean(psnr(decoded[i], x[i], observed[i])))
+            if decoded is not None
+            else np.nan
+        )
+        ref = (reference or {}).get(mask)
+        row["psnr_observed_reference"] = float(np.nanmean(ref)) if ref is not None else np.nan
+        ks = sorted(group["k"].unique())
+        order = [group.index[(group["k"] == j).to_numpy()].to_numpy() for j in ks]
+        stack = np.stack([filled[o] for o in order], 1)  # (n_src, k, C, H, W)
+        region = hidden[order[0]]
+        div = fill_diversity(stack, region)
+        row["diversity"] = float(np.nanmean(div))
+        between = image_diversity(truth[src[order[0]]], region)
+        row["diversity_ratio"] = float(np.nanmean(div) / np.nanmean(between))
+        truth_attrs = sources.iloc[src[i]]
+        accs = {}
+        for a in binary:
+            said = preds.loc[i, f"pred_{a}"].to_numpy() > 0.5
+            accs[a] = float(np.mean(said == (truth_attrs[a].to_numpy() > 0.5)))
+            row[f"acc_{a}"] = accs[a]
+        if request:
+            target = group[f"target_{request}"].to_numpy() > 0.5
+            said = preds.loc[i, f"pred_{request}"].to_numpy() > 0.5
+            row["requested_acc"] = float(np.mean(said == target))
+            row[f"acc_{request}"] = np.nan  # judged against the request, not the truth
+            accs.pop(request, None)
+        else:
+            row["requested_acc"] = np.nan
+        row["kept_min"] = min(accs.values()) if accs else np.nan
+        if fid is not None:
+            u8 = (np.clip(filled[i], 0, 1) * 255).round().astype(np.uint8).transpose(0, 2, 3, 1)
+            row["fid"] = fid(u8)
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def reference_psnr(
+    rows: pd.DataFrame,
+    keep: np.ndarray,
+    table: pd.DataFrame,
+    decoded: np.ndarray,
+    truth: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Mask -> per-source PSNR ``(n,)`` on that mask's observed region of the full-image
+    reconstructions in ``table``/``decoded`` (its mask ``full``, first filling): the plain
+    reconstruction the searches' observed regions are compared with. ``rows``/``keep``: the
+    :func:`plan` of the task."""
+    full = table[((table["mask"] == FULL) & (table["k"] == 0)).to_numpy()]
+    recon = decoded[full.index.to_numpy()][np.argsort(full["source_index"].to_numpy())]
+    out = {}
+    for mask in rows.loc[rows["mask"] != FULL, "mask"].unique():
+        sel = ((rows["mask"] == mask) & (rows["request"] == "")).to_numpy()
+        if not sel.any():
+            sel = (rows["mask"] == mask).to_numpy()
+        part = rows[sel]
+        region = keep[sel][np.argsort(part["source_index"].to_numpy())]
+        out[mask] = psnr(recon, truth, region)
+    return out

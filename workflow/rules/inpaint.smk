@@ -1,0 +1,86 @@
+# The inpaint task of the image experiments (<exp>.inpaint): masked real test images filled by
+# each method (plugen.inverse.task), then judged and measured in one job with figure strips.
+
+
+def inpaint_methods(wc):
+    return spec(wc.exp).inpaint_methods(config)
+
+
+def inpaint_plugin(wc):
+    return [] if wc.method == "harmonic" else [out(wc.exp, "models", "plugin.pt")]
+
+
+rule inpaint:
+    input:
+        table=lambda wc: spec(wc.exp).real_images(config),
+        images=lambda wc: dataset_images(wc.exp),
+        plugin=inpaint_plugin,
+        decoder=decoder_file,
+        lib=code("inpaint"),
+    output:
+        table=out("{exp}", "inpaint", "{method}.parquet"),
+        images=directory(out("{exp}", "inpaint", "{method}")),
+    log:
+        logp("{exp}", "inpaint_{method}"),
+    benchmark:
+        bench("{exp}", "inpaint_{method}")
+    wildcard_constraints:
+        exp=IMAGE_EXPS,
+        method="[a-z0-9]+",
+    conda:
+        "../envs/plugen.yaml"
+    threads: 1
+    resources:
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(15),
+        gpu=1,
+    params:
+        section=lambda wc: spec(wc.exp).inpaint(config),
+        attributes=lambda wc: list(spec(wc.exp).attributes(config)),
+        decoder=lambda wc: decoder(wc.exp),
+        seed=config["seed"],
+        device=config["device"],
+    script:
+        "../scripts/inpaint.py"
+
+
+rule inpaint_evaluate:
+    input:
+        table=lambda wc: spec(wc.exp).real_images(config),
+        images=lambda wc: dataset_images(wc.exp),
+        fills=lambda wc: [out(wc.exp, "inpaint", f"{m}.parquet") for m in inpaint_methods(wc)],
+        fill_images=lambda wc: [out(wc.exp, "inpaint", m) for m in inpaint_methods(wc)],
+        judge=lambda wc: judge(wc.exp)["path"],
+        lib=code("inpaint_evaluate"),
+    output:
+        metrics=out("{exp}", "metrics", "inpaint.parquet"),
+        figures=report(
+            directory(out("{exp}", "inpaint_figures")),
+            patterns=["{name}.png"],
+            category="Figures",
+            subcategory="{exp}",
+            caption="../report/inpaint.rst",
+        ),
+    log:
+        logp("{exp}", "inpaint_evaluate"),
+    benchmark:
+        bench("{exp}", "inpaint_evaluate")
+    wildcard_constraints:
+        exp=IMAGE_EXPS,
+    conda:
+        "../envs/plugen.yaml"
+    threads: 1
+    resources:
+        mem_mb=per_attempt(2000),
+        runtime=per_attempt(10),
+    params:
+        section=lambda wc: spec(wc.exp).inpaint(config),
+        methods=inpaint_methods,
+        attributes=lambda wc: list(spec(wc.exp).attributes(config)),
+        kinds=lambda wc: spec(wc.exp).attributes(config),
+        binary=lambda wc: judged_binary(wc.exp),
+        judge=lambda wc: judge(wc.exp),
+        seed=config["seed"],
+        device=config["device"],
+    script:
+        "../scripts/inpaint_evaluate.py"
