@@ -436,7 +436,8 @@ class PluGeN:
         final training sigma (the density :meth:`generate` samples at temperature 1)."""
         if labels is None:
             labels = torch.full((len(cs), len(self.attributes)), float("nan"))
-        y = self._code_labels(self._labels_matrix(labels.cpu(), len(cs))).to(cs.device, cs.dtype)
+        y = self._code_labels(self._labels_matrix(labels.cpu().numpy(), len(cs)))
+        y = y.to(cs.device, cs.dtype)
         label, style = self.prior.log_prob(cs, y, self.sigma_now)
         return label + style
 
@@ -444,7 +445,7 @@ class PluGeN:
         """Requested labels ``(n, k)`` (user units, NaN = free) -> their label coordinates
         ``(n, k)`` (binary -1/+1, continuous standardized; NaN stays NaN). ValueError for a
         wrong shape or a binary value other than 0/1."""
-        y = self._labels_matrix(labels.cpu(), len(labels))
+        y = self._labels_matrix(labels.cpu().numpy(), len(labels))
         binary = torch.tensor([self.kinds[a] == "binary" for a in self.attributes])
         return torch.where(binary, 2.0 * y - 1.0, self._code_labels(y))
 

@@ -1,5 +1,5 @@
 """The ``plugen`` verbs for trained plugins: train, generate, manipulate, encode, info,
-evaluate, explain.
+evaluate, explain, inpaint.
 
 Each module adds its sub-parsers; heavy imports (torch, pandas) wait until a verb runs.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from plugen.commands import describe, edit, evaluate, explain, train
+from plugen.commands import describe, edit, evaluate, explain, inpaint, train
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -18,3 +18,4 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     describe.add_parsers(sub)
     evaluate.add_parsers(sub)
     explain.add_parser(sub)
+    inpaint.add_parser(sub)

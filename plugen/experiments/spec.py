@@ -153,8 +153,8 @@ class Experiment(ImageTasks, Rivals, ImageData, Explainable, Inpainting):
         fid = ("fid",) if self.fid_sets(config) else ()
         rivals = self.rival_tables(config)
         sweep = ("generation_sweep",) if self.sweep_temperatures(config) else ()
-        explain = self.explain_tables(config)
-        return (*self.judged_tasks(config), *fid, *rivals, *sweep, *self.inpaint_tables(config), *explain)
+        inpaint, explain = self.inpaint_tables(config), self.explain_tables(config)
+        return (*self.judged_tasks(config), *fid, *rivals, *sweep, *inpaint, *explain)
 
     def timing_tables(self, config: Config) -> tuple[str, ...]:
         """Summary tables that hold wall-clock measurements: rendered into results/timings.md,

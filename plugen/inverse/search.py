@@ -185,7 +185,7 @@ def solve(
         u = starts[idx].to(device).requires_grad_(True)
         opt = torch.optim.Adam([u], lr=cfg.lr)
 
-        def objective(u: Tensor) -> tuple[Tensor, Tensor]:
+        def objective(u: Tensor, r=r, op=op, target=target) -> tuple[Tensor, Tensor]:
             fixed = space.fix(u, r)
             data, _ = _data_term(decoder, op, space.latents(fixed), target, cfg.noise)
             return data, space.neg_log_prior(fixed, r)

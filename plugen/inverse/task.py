@@ -167,65 +167,109 @@ def metrics(
     sources: pd.DataFrame,
     reference: Mapping[str, np.ndarray] | None = None,
     fid: Callable[[np.ndarray], float] | None = None,
+    shown: Mapping[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """One row per (mask, request) of one method's fillings.
 
     filled/decoded: ``(r, 3, H, W)`` aligned with ``table``; truth ``(n, 3, H, W)`` (sources);
     keep: ``(r, 1, H, W)``; preds: the judge's ``pred_<attr>`` per row; reference: mask ->
-    per-row observed-region PSNR of the plain reconstruction (``psnr_observed_reference``).
-    Columns: psnr/ssim on the hidden and observed regions (the composite and, for
-    ``psnr_observed``, the decode itself), ``diversity`` (mean pairwise RMS of the k fillings on
-    the hidden region) and ``diversity_ratio`` (over the RMS between different images there),
-    ``acc_<attr>`` (judge on the composite vs the source's truth; for a request, the requested
-    attribute vs its target as ``requested_acc``), ``kept_min`` (lowest acc of the others);
-    ``fid``: the composites' FID against real images (a callable of uint8 ``(m, H, W, 3)``)."""
+    per-source observed-region PSNR of the plain reconstruction; fid: the FID of uint8 images
+    ``(m, H, W, 3)`` against real ones; shown: attribute -> ``(r,)`` whether the observation
+    shows it (:func:`attribute_shown`). Columns: ``psnr_hidden``/``ssim_hidden`` (composite),
+    ``psnr_observed`` (the decode itself) beside ``psnr_observed_reference``; ``diversity``
+    (mean pairwise RMS of the k fillings on the hidden region) and ``diversity_ratio`` (over
+    the RMS between different images there); ``acc_<attr>`` (judge vs the source's truth);
+    for a request ``requested_acc`` (vs its target) and, with ``shown``,
+    ``requested_acc_hidden`` on the observations that hide the attribute (``n_hidden`` of
+    them); ``kept_min`` (lowest acc of the other attributes) and, with ``shown``,
+    ``kept_shown``: accuracy over the (filling, attribute) pairs the observation shows."""
     out = []
     src = table["source_index"].to_numpy()
-    x = truth[src]
-    hidden, observed = 1.0 - keep, keep
     for (mask, request), group in table.groupby(["mask", "request"], sort=False):
         if mask == FULL:
             continue
         i = group.index.to_numpy()
         row: dict[str, Any] = {"method": method, "mask": mask, "request": request or "none"}
         row["n"] = len(i)
-        row["psnr_hidden"] = float(np.nanmean(psnr(filled[i], x[i], hidden[i])))
-        row["ssim_hidden"] = float(np.nanmean(ssim(filled[i], x[i], hidden[i])))
-        row["psnr_observed"] = (
-            float(np.nanmean(psnr(decoded[i], x[i], observed[i])))
-            if decoded is not None
-            else np.nan
+        row.update(
+            _region_scores(
+                filled[i], None if decoded is None else decoded[i], truth[src[i]], keep[i]
+            )
         )
         ref = (reference or {}).get(mask)
         row["psnr_observed_reference"] = float(np.nanmean(ref)) if ref is not None else np.nan
-        ks = sorted(group["k"].unique())
-        order = [group.index[(group["k"] == j).to_numpy()].to_numpy() for j in ks]
-        stack = np.stack([filled[o] for o in order], 1)  # (n_src, k, C, H, W)
-        region = hidden[order[0]]
-        div = fill_diversity(stack, region)
-        row["diversity"] = float(np.nanmean(div))
-        between = image_diversity(truth[src[order[0]]], region)
-        row["diversity_ratio"] = float(np.nanmean(div) / np.nanmean(between))
-        truth_attrs = sources.iloc[src[i]]
-        accs = {}
-        for a in binary:
-            said = preds.loc[i, f"pred_{a}"].to_numpy() > 0.5
-            accs[a] = float(np.mean(said == (truth_attrs[a].to_numpy() > 0.5)))
-            row[f"acc_{a}"] = accs[a]
-        if request:
-            target = group[f"target_{request}"].to_numpy() > 0.5
-            said = preds.loc[i, f"pred_{request}"].to_numpy() > 0.5
-            row["requested_acc"] = float(np.mean(said == target))
-            row[f"acc_{request}"] = np.nan  # judged against the request, not the truth
-            accs.pop(request, None)
-        else:
-            row["requested_acc"] = np.nan
-        row["kept_min"] = min(accs.values()) if accs else np.nan
+        row.update(_diversity(group, filled, truth, keep))
+        row.update(_judged(group, preds, binary, sources, request, shown))
         if fid is not None:
             u8 = (np.clip(filled[i], 0, 1) * 255).round().astype(np.uint8).transpose(0, 2, 3, 1)
             row["fid"] = fid(u8)
         out.append(row)
     return pd.DataFrame(out)
+
+
+def _region_scores(filled, decoded, truth, keep) -> dict[str, float]:
+    hidden = 1.0 - keep
+    observed = np.nan
+    if decoded is not None:
+        observed = float(np.nanmean(psnr(decoded, truth, keep)))
+    return {
+        "psnr_hidden": float(np.nanmean(psnr(filled, truth, hidden))),
+        "ssim_hidden": float(np.nanmean(ssim(filled, truth, hidden))),
+        "psnr_observed": observed,
+    }
+
+
+def _diversity(group: pd.DataFrame, filled, truth, keep) -> dict[str, float]:
+    ks = sorted(group["k"].unique())
+    order = [group.index[(group["k"] == j).to_numpy()].to_numpy() for j in ks]
+    region = 1.0 - keep[order[0]]
+    between = image_diversity(truth[group.loc[order[0], "source_index"].to_numpy()], region)
+    if len(ks) < 2:
+        return {"diversity": np.nan, "diversity_ratio": np.nan}
+    div = fill_diversity(np.stack([filled[o] for o in order], 1), region)
+    return {"diversity": float(div.mean()), "diversity_ratio": float(div.mean() / between.mean())}
+
+
+def _judged(group, preds, binary, sources, request, shown) -> dict[str, float]:
+    i = group.index.to_numpy()
+    truth = sources.iloc[group["source_index"].to_numpy()]
+    right = {
+        a: (preds.loc[i, f"pred_{a}"].to_numpy() > 0.5) == (truth[a].to_numpy() > 0.5)
+        for a in binary
+    }
+    row = {f"acc_{a}": float(r.mean()) for a, r in right.items()}
+    row["requested_acc"] = row["requested_acc_hidden"] = row["n_hidden"] = np.nan
+    if request:
+        wanted = group[f"target_{request}"].to_numpy() > 0.5
+        ok = (preds.loc[i, f"pred_{request}"].to_numpy() > 0.5) == wanted
+        row["requested_acc"] = float(ok.mean())
+        row[f"acc_{request}"] = np.nan  # judged against the request, not the truth
+        if shown is not None:
+            hid = ~shown[request][i]
+            row["n_hidden"] = int(hid.sum())
+            row["requested_acc_hidden"] = float(ok[hid].mean()) if hid.any() else np.nan
+        right.pop(request, None)
+    row["kept_min"] = min(float(r.mean()) for r in right.values()) if right else np.nan
+    row["kept_shown"] = np.nan
+    if shown is not None and right:
+        pairs = np.concatenate([r[shown[a][i]] for a, r in right.items()])
+        row["kept_shown"] = float(pairs.mean()) if len(pairs) else np.nan
+    return row
+
+
+def attribute_shown(
+    truth: np.ndarray,
+    counterfactual: np.ndarray,
+    keep: np.ndarray,
+    source_index: np.ndarray,
+    threshold: float = 0.15,
+) -> np.ndarray:
+    """``(r,)``: whether each observation shows an attribute: its observed pixels differ by
+    more than ``threshold`` somewhere between the source image ``truth`` ``(n, C, H, W)`` and
+    its ``counterfactual`` (the same image with the attribute flipped, every nuisance equal);
+    keep ``(r, 1, H, W)`` and ``source_index`` ``(r,)`` per observation."""
+    diff = np.abs(truth - counterfactual).max(1, keepdims=True)  # (n, 1, H, W)
+    return ((diff[source_index] > threshold) & (keep > 0.5)).any((1, 2, 3))
 
 
 def reference_psnr(

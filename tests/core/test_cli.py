@@ -183,7 +183,7 @@ def test_help_lists_every_verb(capsys):
         main(["--help"])
     assert done.value.code == 0
     text = capsys.readouterr().out
-    for verb in ("train", "generate", "manipulate", "encode", "info", "demo"):
+    for verb in ("train", "generate", "manipulate", "encode", "info", "demo", "inpaint"):
         assert verb in text
     with pytest.raises(SystemExit):
         main(["generate", "--help"])
@@ -257,3 +257,34 @@ def test_train_on_posterior_samples_from_a_spread_file(work, tmp_path, capsys):
          "--latents-std", str(tmp_path / "bad.npy"), "--out", str(out), "--epochs", "2"]
     )  # fmt: skip
     assert code == 2
+
+
+def test_inpaint_fills_the_hidden_half_keeps_the_rest_and_refuses_bad_input(
+    work, trained, capsys, monkeypatch
+):
+    from PIL import Image
+
+    torch.jit.save(torch.jit.script(FirstCoordinate()), work / "first.pt")
+    (work / "faces").mkdir(exist_ok=True)
+    for i, v in enumerate((40, 200)):
+        Image.fromarray(np.full((4, 4, 3), v, np.uint8)).save(work / "faces" / f"f{i}.png")
+    common = ["--plugin", str(work / "plugin.pt"), "--decoder", str(work / "first.pt")]
+    common += ["--images", str(work / "faces"), "--steps", "30", "--device", "cpu"]
+    out = work / "fills"
+    assert main(["inpaint", *common, "--mask", "half", "--k", "2", "--out", str(out)]) == 0
+    assert "wrote 2 x 2 fillings" in capsys.readouterr().out
+    assert np.load(out / "latents.npy").shape == (2, 2, DIM)
+    fill = np.asarray(Image.open(out / "f1_1.png"))
+    assert (fill[:2] == 200).all()  # the observed upper half is kept
+    assert abs(int(fill[3, 0, 0]) - 200) < 40  # the lower half: the decoder's uniform image
+    assert (out / "sheet.png").exists()
+    np.save(work / "wide.npy", np.ones((8, 8), np.float32))
+    for extra, expected in (
+        (["--mask", "wide.npy"], "wide.npy: mask has shape (2, 8, 8), expected (4, 4)"),
+        (["--mask", "half", "--set", "smile=1"], "unknown attribute 'smile'"),
+        (["--mask", "half", "--set", "a=1", "--prior", "l2"], "--set needs --prior plugen"),
+    ):
+        monkeypatch.chdir(work)
+        assert main(["inpaint", *common, *extra, "--out", str(work / "no")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and expected in err, err

@@ -69,6 +69,34 @@ def test_metrics_are_real_numbers_in_range(tiny_run):
 
 
 @pytest.mark.slow
+def test_inpaint_task_fills_every_mask_with_every_method(tiny_run):
+    res = tiny_run / "results" / "shapes_vae"
+    for method, k in (("plugen", 2), ("l2", 2), ("encoder", 1), ("harmonic", 1)):
+        table, z = io.read_table(res / "inpaint" / f"{method}.parquet", io.INPAINT)
+        free = table[table["request"] == ""]
+        assert set(free["mask"]) == {"box", "half", "strokes", "full"}
+        assert (free[free["mask"] == "box"].groupby("source_id")["k"].nunique() == k).all()
+        assert all((res / "inpaint" / p).exists() for p in table["image_path"])
+        assert (z is None) == (method == "harmonic")
+        requested = table[table["request"] == "ring"]
+        assert len(requested) == (8 if method == "plugen" else 0)
+    plugen, _ = io.read_table(res / "inpaint" / "plugen.parquet", io.INPAINT)
+    flipped = plugen[plugen["request"] == "ring"]
+    dataset, _ = io.read_table(tiny_run / "results/shapes/data/dataset.parquet", io.DATASET)
+    truth = dataset.set_index("id").loc[flipped["source_id"], "ring"].to_numpy()
+    assert (flipped["target_ring"].to_numpy() == 1 - truth).all()
+    metrics, _ = io.read_table(res / "metrics" / "inpaint.parquet", io.METRICS)
+    assert len(metrics) == 3 * 4 + 1  # 3 masks x 4 methods, plus PluGeN's request
+    assert metrics["psnr_hidden"].between(0, 100).all()
+    assert metrics["ssim_hidden"].between(-1, 1).all()
+    row = metrics.query("method == 'plugen' and request == 'ring'").iloc[0]
+    assert 0 <= row["requested_acc"] <= 1 and np.isnan(row["acc_ring"])
+    assert metrics.query("method == 'harmonic'")["psnr_observed"].isna().all()
+    assert (res / "inpaint_figures" / "inpaint_box_ring.png").exists()
+    assert "### inpaint" in (tiny_run / "results" / "summary.md").read_text()
+
+
+@pytest.mark.slow
 def test_shapes_gan_protocol_outputs(tiny_run):
     res = tiny_run / "results" / "shapes_gan"
     lat, z = io.read_table(res / "latents.parquet", io.LATENTS)
@@ -81,6 +109,7 @@ def test_shapes_gan_protocol_outputs(tiny_run):
     metrics = {p.stem: io.read_table(p, io.METRICS)[0] for p in (res / "metrics").glob("*")}
     compare = {f"compare_{t}" for t in ("flip", "flip_real", "generation")}
     tables = {"flip", "flip_real", "generation", "inversion", "fid", "timing", "rivals_training"}
+    tables.add("inpaint")
     assert set(metrics) == tables | compare | {"training"}
     # GAN latents are samples: no posterior spread, every latent method trains on the latents
     assert set(metrics["training"]["trained_on"]) == {"latents"}

@@ -6,6 +6,11 @@ def inpaint_methods(wc):
     return spec(wc.exp).inpaint_methods(config)
 
 
+def counterfactual_module(wc):
+    renderer = spec(wc.exp).inpaint_counterfactuals(config)
+    return [renderer["module"]] if renderer else []
+
+
 def inpaint_plugin(wc):
     return [] if wc.method == "harmonic" else [out(wc.exp, "models", "plugin.pt")]
 
@@ -51,7 +56,7 @@ rule inpaint_evaluate:
         fills=lambda wc: [out(wc.exp, "inpaint", f"{m}.parquet") for m in inpaint_methods(wc)],
         fill_images=lambda wc: [out(wc.exp, "inpaint", m) for m in inpaint_methods(wc)],
         judge=lambda wc: judge(wc.exp)["path"],
-        lib=code("inpaint_evaluate"),
+        lib=lambda wc: code("inpaint_evaluate", *counterfactual_module(wc)),
     output:
         metrics=out("{exp}", "metrics", "inpaint.parquet"),
         figures=report(
@@ -79,6 +84,7 @@ rule inpaint_evaluate:
         attributes=lambda wc: list(spec(wc.exp).attributes(config)),
         kinds=lambda wc: spec(wc.exp).attributes(config),
         binary=lambda wc: judged_binary(wc.exp),
+        counterfactuals=lambda wc: spec(wc.exp).inpaint_counterfactuals(config),
         judge=lambda wc: judge(wc.exp),
         seed=config["seed"],
         device=config["device"],

@@ -1,13 +1,15 @@
 """The inpaint task's metrics (every method, mask and request) and its figure strips."""
 
+import importlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from plugen import io
 from plugen.backbones.image_vae import images_to_tensor
 from plugen.evaluate.judge import load_judge
-from plugen.inverse.task import metrics, plan, reference_psnr
+from plugen.inverse.task import attribute_shown, metrics, plan, reference_psnr
 from plugen.plots import inpaint_strips
 from plugen.runtime import setup_job
 
@@ -48,6 +50,20 @@ for method, path in zip(sm.params.methods, sm.input.fills, strict=True):
     )
     where = position.get_indexer(table.set_index(["source_id", "mask", "request"]).index)
     loaded[method] = (table, filled, decoded, keep[where])
+# which attributes each observation shows: where the image and its counterfactual (the
+# attribute flipped, all else equal) differ in observed pixels
+renderer, counterfactual = sm.params.counterfactuals, {}
+if renderer:
+    render = importlib.import_module(renderer["module"]).counterfactual_images
+    for a in sm.params.binary:
+        counterfactual[a] = as_float(render(renderer["settings"], a, len(sources)))
+
+
+def shown(table: pd.DataFrame, kp: np.ndarray) -> dict[str, np.ndarray] | None:
+    src = table["source_index"].to_numpy()
+    return {a: attribute_shown(truth, cf, kp, src) for a, cf in counterfactual.items()} or None
+
+
 # observed regions are compared with the plain reconstruction of the full image: the
 # encoder's where there is one, else PluGeN's search on the unmasked image
 ref = next((m for m in ("encoder", "plugen") if m in loaded), None)

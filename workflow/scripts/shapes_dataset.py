@@ -9,13 +9,7 @@ from plugen.runtime import setup_job
 sm = snakemake  # noqa: F821
 log, _ = setup_job(sm, uses_torch=False)
 d = sm.params.data
-cfg = shapes.ShapesConfig(
-    size=d["size"],
-    noise=d["noise"],
-    correlation=d["correlation"],
-    heldout=d["heldout"],
-    seed=sm.params.seed,
-)
+cfg = shapes.config_from(d, sm.params.seed)
 for table_path, images_dir, (df, images) in [
     (
         sm.output.table,

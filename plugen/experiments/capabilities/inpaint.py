@@ -30,6 +30,13 @@ class Inpainting:
         vae = self.decoder(config) is not None and self.decoder(config).kind == "vae"
         return [m for m in section.get("methods", []) if m != "encoder" or vae]
 
+    def inpaint_counterfactuals(self, config: Config) -> dict[str, Any] | None:
+        """How the evaluation renders a test image again with one attribute flipped (to tell
+        which attributes an observation shows): ``{"module", "settings"}``, the module's
+        ``counterfactual_images(settings, attribute, n)`` giving uint8 ``(n, H, W, 3)``; None
+        when the experiment cannot (then requests and kept attributes count every image)."""
+        return None
+
     def inpaint_tables(self, config: Config) -> tuple[str, ...]:
         return ("inpaint",) if self.inpaint(config) else ()
 

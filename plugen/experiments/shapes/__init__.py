@@ -38,6 +38,11 @@ class ShapesExperiment(Experiment):
         """The configured counts ``shapes.data.n_<split>``."""
         return sum(config["shapes"]["data"][f"n_{s}"] for s in splits)
 
+    def inpaint_counterfactuals(self, config: Config) -> dict[str, Any]:
+        """The renderer itself: the test images again with one attribute flipped."""
+        settings = {**config["shapes"]["data"], "seed": config["seed"]}
+        return {"module": "plugen.experiments.shapes.data", "settings": settings}
+
     def inception_path(self, config: Config) -> str | None:
         return config["shapes"]["fid"]["inception_path"]
 

@@ -182,11 +182,14 @@ def _draw(row: pd.Series, size: int, dy: float, shade: float, bg_shade: float) -
     return np.asarray(img.resize((size, size), Image.Resampling.BOX), dtype=np.float32)
 
 
-def render(factors: pd.DataFrame, cfg: ShapesConfig, seed: int) -> np.ndarray:
+def render(
+    factors: pd.DataFrame, cfg: ShapesConfig, seed: int, limit: int | None = None
+) -> np.ndarray:
     """Render factor rows into images ``(n, size, size, 3)`` uint8; deterministic for ``seed``.
 
     ``factors`` needs every column of :data:`ATTRIBUTES` (binary values 0/1, ``x_pos`` in
-    [0, 1]); nuisances (vertical jitter, shades, pixel noise) come from ``seed``.
+    [0, 1]); nuisances (vertical jitter, shades, pixel noise) come from ``seed``. ``limit``:
+    only the first that many images (the same pixels as in the full rendering).
     """
     missing = [a for a in ATTRIBUTES if a not in factors.columns]
     if missing:
@@ -196,12 +199,34 @@ def render(factors: pd.DataFrame, cfg: ShapesConfig, seed: int) -> np.ndarray:
     dy = rng.uniform(-0.06, 0.06, n)
     shade = rng.uniform(0.85, 1.1, n)
     bg_shade = rng.uniform(-20, 20, n)
-    out = np.empty((n, cfg.size, cfg.size, 3), dtype=np.uint8)
-    for i, (_, row) in enumerate(factors[list(ATTRIBUTES)].iterrows()):
+    n_out = n if limit is None else min(limit, n)
+    out = np.empty((n_out, cfg.size, cfg.size, 3), dtype=np.uint8)
+    for i, (_, row) in enumerate(factors[list(ATTRIBUTES)].head(n_out).iterrows()):
         img = _draw(row, cfg.size, dy[i], shade[i], bg_shade[i])
         img += rng.normal(0.0, cfg.noise * 255.0, img.shape)
         out[i] = np.clip(np.rint(img), 0, 255)
     return out
+
+
+def config_from(section: dict, seed: int) -> ShapesConfig:
+    """The :class:`ShapesConfig` of the workflow's ``shapes.data`` section and its seed."""
+    keys = ("size", "noise", "correlation", "heldout")
+    return ShapesConfig(**{k: section[k] for k in keys}, seed=seed)
+
+
+def counterfactual_images(data: dict, attribute: str, n: int) -> np.ndarray:
+    """The first ``n`` test images rendered again with binary ``attribute`` flipped and every
+    nuisance (position jitter, shades, pixel noise) the same: uint8 ``(n, H, W, 3)``. The
+    pixels where they differ from the real images are those the attribute shows in (what a
+    mask must hide to hide it). ``data``: the ``shapes.data`` section plus the run's ``seed``."""
+    if attribute not in BINARY:
+        raise ValueError(f"counterfactual_images: {attribute!r} is not one of {BINARY}")
+    cfg = config_from(data, data["seed"])
+    rng = _rng(cfg, "test")
+    factors = sample_factors(data["n_test"], cfg, rng, crossed=True)
+    seed = int(rng.integers(2**31))
+    factors[attribute] = 1.0 - factors[attribute]
+    return render(factors, cfg, seed, limit=n)
 
 
 def _split(n: int, split: str, cfg: ShapesConfig, prefix: str, **sampling: bool) -> tuple:

@@ -8,6 +8,7 @@ from plugen.experiments.shapes.data import (
     ATTRIBUTES,
     BINARY,
     ShapesConfig,
+    counterfactual_images,
     is_heldout,
     make_classifier_set,
     make_dataset,
@@ -102,3 +103,27 @@ def test_size_64_and_clear_errors():
         ShapesConfig(heldout=[{"x_pos": 1}])
     with pytest.raises(ValueError, match="size must be 32 or 64"):
         ShapesConfig(size=48)
+
+
+def test_counterfactual_images_change_only_the_flipped_attribute():
+    from plugen.inverse.masks import box_mask, half_mask
+    from plugen.inverse.task import attribute_shown
+
+    cfg = ShapesConfig(size=32)
+    data = {**cfg.to_dict(), "n_test": 40}
+    df, images = make_dataset(10, 10, 40, cfg)
+    real = images[(df["split"] == "test").to_numpy()][:8]
+    ring = counterfactual_images(data, "ring", 8)
+    assert ring.shape == real.shape and ring.dtype == np.uint8
+    same = (ring == real).all(-1)
+    assert same.mean() > 0.7 and (~same).any((1, 2)).all()  # nuisances equal, the hole differs
+    # the pixels that differ are the hole: the centre box hides it for a centred shape
+    keep = np.broadcast_to(box_mask(32, 0.75), (8, 1, 32, 32))
+    to_float = lambda x: x.transpose(0, 3, 1, 2).astype(np.float32) / 255  # noqa: E731
+    shown = attribute_shown(to_float(real), to_float(ring), keep, np.arange(8))
+    assert not shown.any()
+    red = counterfactual_images(data, "red", 8)
+    upper = np.broadcast_to(half_mask(32, "lower"), (8, 1, 32, 32))  # the upper half seen
+    assert attribute_shown(to_float(real), to_float(red), upper, np.arange(8)).all()
+    with pytest.raises(ValueError, match="is not one of"):
+        counterfactual_images(data, "x_pos", 2)
