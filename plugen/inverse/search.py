@@ -10,7 +10,8 @@ variable ``u`` with ``z = G(u)``:
 * ``prior="none"``: ``u = z``, the observation alone.
 
 ``k`` solutions per observation start from the ``k`` best of ``candidates`` prior draws at
-``temperature`` (style ~ N(0, T^2)); Adam runs ``steps`` steps, then ``langevin`` steps of
+``temperature`` (style ~ N(0, T^2)), or, with ``spread`` > 1, from ``k`` far apart (in decoded
+pixels) among the ``spread * k`` best; Adam runs ``steps`` steps, then ``langevin`` steps of
 preconditioned Langevin dynamics (pSGLD: the gradient step plus noise, scaled by a running
 RMS of the gradients) sample around the optimum, which keeps the fillings of a hidden region
 diverse. The result is decoded; for a mask, the composite ``M * y + (1 - M) * D(z)`` is given.
@@ -44,6 +45,7 @@ class SearchSettings:
     noise: float = 0.05
     temperature: float = 1.0
     candidates: int = 256
+    spread: int = 1
     langevin: int = 0
     step_size: float = 0.01
     batch_size: int = 512
@@ -55,6 +57,7 @@ class SearchSettings:
             for k, v in asdict(self).items()
             if (k in ("steps", "batch_size") and v < 1)
             or (k in ("candidates", "langevin", "seed") and v < 0)
+            or (k == "spread" and v < 1)
             or (k in ("lr", "noise", "step_size") and not v > 0)
             or (k == "temperature" and not v >= 0)
         }
@@ -236,9 +239,35 @@ def _starts(space, decoder, y, operator, k, cfg, gen) -> Tensor:
                 cfg.noise,
             )
             scores[sl] = data.cpu()
-    best = scores.view(n, cfg.candidates).topk(k, dim=1, largest=False).indices  # (n, k)
-    chosen = best + torch.arange(n)[:, None] * cfg.candidates
-    return pool[chosen.T.reshape(-1)]
+    m = min(cfg.candidates, k * cfg.spread)
+    best = scores.view(n, cfg.candidates).topk(m, dim=1, largest=False).indices  # (n, m)
+    best = best + torch.arange(n)[:, None] * cfg.candidates
+    if m > k:
+        best = _spread_out(best, pool, space, decoder, k, cfg.batch_size, y.device)
+    return pool[best.T.reshape(-1)]
+
+
+def _spread_out(best: Tensor, pool: Tensor, space, decoder, k: int, batch: int, device) -> Tensor:
+    """Of each observation's ``m`` best candidates ``best`` ``(n, m)`` (indices into
+    ``pool``, best first), ``k`` far apart: the best one, then greedily the one farthest (in
+    decoded pixels) from those chosen. Returns ``(n, k)``."""
+    n, m = best.shape
+    flat = best.reshape(-1)
+    with torch.no_grad():
+        images = torch.cat(
+            [
+                decoder(space.latents(pool[flat[lo : lo + batch]].to(device))).flatten(1).cpu()
+                for lo in range(0, len(flat), batch)
+            ]
+        ).view(n, m, -1)
+    chosen = torch.zeros(n, k, dtype=torch.long)
+    nearest = torch.cdist(images, images[:, :1]).squeeze(-1)  # (n, m): distance to the chosen
+    for j in range(1, k):
+        pick = nearest.argmax(1)
+        chosen[:, j] = pick
+        far = torch.cdist(images, images[torch.arange(n), pick][:, None]).squeeze(-1)
+        nearest = torch.minimum(nearest, far)
+    return best.gather(1, chosen)
 
 
 def _langevin(u: Tensor, objective, noises: Tensor, cfg: SearchSettings) -> Tensor:

@@ -166,16 +166,17 @@ def metrics(
     binary: Sequence[str],
     sources: pd.DataFrame,
     reference: Mapping[str, np.ndarray] | None = None,
-    fid: Callable[[np.ndarray], float] | None = None,
+    fids: Mapping[str, Callable[[np.ndarray], float]] | None = None,
     shown: Mapping[str, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """One row per (mask, request) of one method's fillings.
 
     filled/decoded: ``(r, 3, H, W)`` aligned with ``table``; truth ``(n, 3, H, W)`` (sources);
     keep: ``(r, 1, H, W)``; preds: the judge's ``pred_<attr>`` per row; reference: mask ->
-    per-source observed-region PSNR of the plain reconstruction; fid: the FID of uint8 images
-    ``(m, H, W, 3)`` against real ones; shown: attribute -> ``(r,)`` whether the observation
-    shows it (:func:`attribute_shown`). Columns: ``psnr_hidden``/``ssim_hidden`` (composite),
+    per-source observed-region PSNR of the plain reconstruction; fids: column -> the FID of
+    uint8 images ``(m, H, W, 3)`` against real ones (one feature backend each); shown:
+    attribute -> ``(r,)`` whether the observation shows it (:func:`attribute_shown`).
+    Columns: ``psnr_hidden``/``ssim_hidden`` (composite),
     ``psnr_observed`` (the decode itself) beside ``psnr_observed_reference``; ``diversity``
     (mean pairwise RMS of the k fillings on the hidden region) and ``diversity_ratio`` (over
     the RMS between different images there); ``acc_<attr>`` (judge vs the source's truth);
@@ -200,9 +201,8 @@ def metrics(
         row["psnr_observed_reference"] = float(np.nanmean(ref)) if ref is not None else np.nan
         row.update(_diversity(group, filled, truth, keep))
         row.update(_judged(group, preds, binary, sources, request, shown))
-        if fid is not None:
-            u8 = (np.clip(filled[i], 0, 1) * 255).round().astype(np.uint8).transpose(0, 2, 3, 1)
-            row["fid"] = fid(u8)
+        u8 = (np.clip(filled[i], 0, 1) * 255).round().astype(np.uint8).transpose(0, 2, 3, 1)
+        row.update({column: score(u8) for column, score in (fids or {}).items()})
         out.append(row)
     return pd.DataFrame(out)
 

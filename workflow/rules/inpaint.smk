@@ -85,6 +85,7 @@ rule inpaint_evaluate:
         kinds=lambda wc: spec(wc.exp).attributes(config),
         binary=lambda wc: judged_binary(wc.exp),
         counterfactuals=lambda wc: spec(wc.exp).inpaint_counterfactuals(config),
+        inception=lambda wc: spec(wc.exp).inception_path(config),
         judge=lambda wc: judge(wc.exp),
         seed=config["seed"],
         device=config["device"],

@@ -8,6 +8,7 @@ import pandas as pd
 
 from plugen import io
 from plugen.backbones.image_vae import images_to_tensor
+from plugen.evaluate.fid import fid
 from plugen.evaluate.judge import load_judge
 from plugen.inverse.task import attribute_shown, metrics, plan, reference_psnr
 from plugen.plots import inpaint_strips
@@ -28,15 +29,19 @@ def as_float(images):
 truth = as_float(truth_u8)
 rows, keep = plan(sources, sm.params.attributes, section, truth.shape[-1], sm.params.seed)
 judge = load_judge(sm.params.judge, sm.params.kinds, device)
-fid = None
-if sm.params.judge["kind"] == "classifier":  # FID in the judge's features, as rule fid
+fids = {}  # FID in the judge's features (as rule fid), and Inception's when given
+real = io.split_images(sm.input.table, "test")
+if sm.params.judge["kind"] == "classifier":
     from plugen.evaluate.classifier import AttributeClassifier
     from plugen.evaluate.fid import ClassifierFeatures
-    from plugen.evaluate.fid import fid as frechet
 
     features = ClassifierFeatures(AttributeClassifier.load(sm.params.judge["path"], device))
-    real = io.split_images(sm.input.table, "test")
-    fid = lambda images: frechet(real, images, features)  # noqa: E731
+    fids["fid"] = lambda images: fid(real, images, features)
+if sm.params.inception:
+    from plugen.evaluate.fid import InceptionFeatures
+
+    inception = InceptionFeatures(sm.params.inception)
+    fids["fid_inception"] = lambda images: fid(real, images, inception)
 position = rows.set_index(["source_id", "mask", "request"]).index
 loaded = {}
 for method, path in zip(sm.params.methods, sm.input.fills, strict=True):
@@ -79,8 +84,9 @@ parts = [
         judge(filled),
         sm.params.binary,
         sources,
-        reference,
-        fid,
+        reference=reference,
+        fids=fids,
+        shown=shown(table, kp),
     )
     for m, (table, filled, decoded, kp) in loaded.items()
 ]
