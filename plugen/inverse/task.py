@@ -62,8 +62,9 @@ def plan(
         add(name)
     for req in section["requests"]:
         a, value = req["attribute"], req.get("value", "flip")
-        truth = sources[a].to_numpy(dtype=float) > 0.5
-        add(req["mask"], a, 1.0 - truth if value == "flip" else np.full(n, float(value)))
+        truth = sources[a].to_numpy(dtype=float)  # NaN (unknown): nothing to flip
+        flipped = np.where(np.isnan(truth), np.nan, 1.0 - (truth > 0.5))
+        add(req["mask"], a, flipped if value == "flip" else np.full(n, float(value)))
     add(FULL)
     return pd.concat(parts, ignore_index=True), np.concatenate(keeps)
 
@@ -231,30 +232,38 @@ def _diversity(group: pd.DataFrame, filled, truth, keep) -> dict[str, float]:
 
 
 def _judged(group, preds, binary, sources, request, shown) -> dict[str, float]:
+    """Judge accuracies of one (mask, request) group; unknown truths and targets are left out."""
     i = group.index.to_numpy()
     truth = sources.iloc[group["source_index"].to_numpy()]
-    right = {
-        a: (preds.loc[i, f"pred_{a}"].to_numpy() > 0.5) == (truth[a].to_numpy() > 0.5)
-        for a in binary
-    }
-    row = {f"acc_{a}": float(r.mean()) for a, r in right.items()}
+    right, known = {}, {}
+    for a in binary:
+        y = truth[a].to_numpy(dtype=float)
+        right[a] = (preds.loc[i, f"pred_{a}"].to_numpy() > 0.5) == (y > 0.5)
+        known[a] = ~np.isnan(y)
+    row = {f"acc_{a}": _mean(right[a][known[a]]) for a in binary}
     row["requested_acc"] = row["requested_acc_hidden"] = row["n_hidden"] = np.nan
     if request:
-        wanted = group[f"target_{request}"].to_numpy() > 0.5
-        ok = (preds.loc[i, f"pred_{request}"].to_numpy() > 0.5) == wanted
-        row["requested_acc"] = float(ok.mean())
+        target = group[f"target_{request}"].to_numpy(dtype=float)
+        asked = ~np.isnan(target)
+        ok = (preds.loc[i, f"pred_{request}"].to_numpy() > 0.5) == (target > 0.5)
+        row["requested_acc"] = _mean(ok[asked])
         row[f"acc_{request}"] = np.nan  # judged against the request, not the truth
         if shown is not None:
-            hid = ~shown[request][i]
+            hid = asked & ~shown[request][i]
             row["n_hidden"] = int(hid.sum())
-            row["requested_acc_hidden"] = float(ok[hid].mean()) if hid.any() else np.nan
+            row["requested_acc_hidden"] = _mean(ok[hid])
         right.pop(request, None)
-    row["kept_min"] = min(float(r.mean()) for r in right.values()) if right else np.nan
+    kept = [row[f"acc_{a}"] for a in right]
+    row["kept_min"] = float(np.nanmin(kept)) if kept and not np.isnan(kept).all() else np.nan
     row["kept_shown"] = np.nan
     if shown is not None and right:
-        pairs = np.concatenate([r[shown[a][i]] for a, r in right.items()])
-        row["kept_shown"] = float(pairs.mean()) if len(pairs) else np.nan
+        pairs = [r[known[a] & shown[a][i]] for a, r in right.items()]
+        row["kept_shown"] = _mean(np.concatenate(pairs))
     return row
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if len(values) else np.nan
 
 
 def attribute_shown(

@@ -29,6 +29,16 @@ def custom_run(tmp_path_factory, snakemake, fabricate_custom, custom_config):
     explain = {"enabled": True, "model": str(work / "decision.pt"), "n_inputs": 40}
     # the judge reads age as changed when it moves by more than 3 years
     cfg["custom"]["explain"] = {**explain, "tolerance": 3.0, "latent": {"steps": 30}}
+    # the decoder draws the attributes in the upper half: hide it, ask for a smile
+    cfg["custom"]["inpaint"] = {
+        "enabled": True,
+        "n_images": 8,
+        "k": 2,
+        "masks": {"upper": {"kind": "half", "side": "upper"}},
+        "requests": [{"mask": "upper", "attribute": "smile"}],
+        "methods": ["plugen", "l2", "harmonic"],
+        "search": {"steps": 60, "candidates": 32},
+    }
     (work / "cfg.yaml").write_text(yaml.safe_dump(cfg))
     snakemake(work, "--configfile", "cfg.yaml")
     return work
@@ -40,7 +50,7 @@ def test_custom_run_edits_what_the_judge_reads(custom_run):
     metrics = {p.stem: io.read_table(p, io.METRICS)[0] for p in (res / "metrics").glob("*")}
     explained = {"counterfactuals", "counterfactual_attributes"}
     tasks = {"probe", "generation", "manipulation", "flip", "gradual"}
-    assert set(metrics) == tasks | explained | {"training"}
+    assert set(metrics) == tasks | explained | {"training", "inpaint"}
     assert metrics["training"]["trained_on"].tolist() == ["posterior samples"]  # latents_std
     gen = metrics["generation"].set_index("attribute")
     assert gen.loc["mean", "accuracy"] >= 0.9, gen
@@ -53,6 +63,24 @@ def test_custom_run_edits_what_the_judge_reads(custom_run):
     assert probe.loc["smile", "accuracy"] >= 0.9 and probe.loc["age", "spearman"] >= 0.9
     assert np.isfinite(probe.loc["all", "nll"])
     assert "## custom" in (custom_run / "results" / "summary.md").read_text()
+
+
+@pytest.mark.slow
+def test_custom_inpainting_masks_the_decoded_test_latents_and_honours_requests(custom_run):
+    res = custom_run / "results" / "custom"
+    truth, _ = io.read_table(res / "inpaint_truth" / "dataset.parquet", io.DATASET)
+    assert len(truth) == 8 and set(truth["split"]) == {"test"}
+    fills, z = io.read_table(res / "inpaint" / "plugen.parquet", io.INPAINT)
+    assert z.shape == (len(fills), D) and set(fills["mask"]) == {"upper", "full"}
+    asked = fills[fills["request"] == "smile"]
+    unknown = truth.set_index("id").loc[asked["source_id"], "smile"].isna().to_numpy()
+    assert (asked["target_smile"].isna().to_numpy() == unknown).all()  # nothing to flip
+    table = io.read_table(res / "metrics" / "inpaint.parquet", io.METRICS)[0]
+    row = table.query("method == 'plugen' and request == 'smile'").iloc[0]
+    assert row["requested_acc"] >= 0.75, table
+    # the upper half hides every attribute: observed-region PSNR near the full reconstruction
+    free = table.query("method == 'plugen' and request == 'none'").iloc[0]
+    assert free["psnr_observed"] >= free["psnr_observed_reference"] - 1.0
 
 
 @pytest.mark.slow

@@ -1,5 +1,14 @@
-# The inpaint task of the image experiments (<exp>.inpaint): masked real test images filled by
-# each method (plugen.inverse.task), then judged and measured in one job with figure strips.
+# The inpaint task of the image experiments (<exp>.inpaint): masked test images filled by each
+# method (plugen.inverse.task), then judged and measured in one job with figure strips. The test
+# images are the real ones, or, without an image data set (custom), the decoded test latents.
+
+
+def inpaint_table(wc):
+    return spec(wc.exp).inpaint_images(config)
+
+
+def inpaint_image_dir(wc):
+    return str(Path(inpaint_table(wc)).parent / "images")
 
 
 def inpaint_methods(wc):
@@ -17,8 +26,8 @@ def inpaint_plugin(wc):
 
 rule inpaint:
     input:
-        table=lambda wc: spec(wc.exp).real_images(config),
-        images=lambda wc: dataset_images(wc.exp),
+        table=inpaint_table,
+        images=inpaint_image_dir,
         plugin=inpaint_plugin,
         decoder=decoder_file,
         lib=code("inpaint"),
@@ -51,8 +60,8 @@ rule inpaint:
 
 rule inpaint_evaluate:
     input:
-        table=lambda wc: spec(wc.exp).real_images(config),
-        images=lambda wc: dataset_images(wc.exp),
+        table=inpaint_table,
+        images=inpaint_image_dir,
         fills=lambda wc: [out(wc.exp, "inpaint", f"{m}.parquet") for m in inpaint_methods(wc)],
         fill_images=lambda wc: [out(wc.exp, "inpaint", m) for m in inpaint_methods(wc)],
         judge=lambda wc: judge(wc.exp)["path"],
@@ -91,3 +100,33 @@ rule inpaint_evaluate:
         device=config["device"],
     script:
         "../scripts/inpaint_evaluate.py"
+
+
+rule inpaint_truth:
+    # an experiment without an image data set: its test latents decoded are the images masked
+    input:
+        latents=out("{exp}", "latents.parquet"),
+        decoder=decoder_file,
+        lib=code("inpaint_truth"),
+    output:
+        table=out("{exp}", "inpaint_truth", "dataset.parquet"),
+        images=directory(out("{exp}", "inpaint_truth", "images")),
+    log:
+        logp("{exp}", "inpaint_truth"),
+    benchmark:
+        bench("{exp}", "inpaint_truth")
+    wildcard_constraints:
+        exp=IMAGE_EXPS,
+    conda:
+        "../envs/plugen.yaml"
+    threads: 1
+    resources:
+        mem_mb=per_attempt(1000),
+        runtime=per_attempt(5),
+        gpu=1,
+    params:
+        n_images=lambda wc: spec(wc.exp).inpaint(config)["n_images"],
+        decoder=lambda wc: decoder(wc.exp),
+        device=config["device"],
+    script:
+        "../scripts/inpaint_truth.py"

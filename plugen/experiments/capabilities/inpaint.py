@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from plugen.experiments.paths import results_path
+
 if TYPE_CHECKING:
     from plugen.experiments.paths import Config
 
@@ -14,15 +16,23 @@ class Inpainting:
 
     def inpaint(self, config: Config) -> Mapping[str, Any] | None:
         """The ``<name>.inpaint`` section when the task runs: enabled, on an image experiment
-        with a decoder, a judge and real test images; else None."""
+        with a decoder and a judge; else None."""
         section = config.get(self.name, {}).get("inpaint")
         ready = (
             self.payload == "image"
             and self.decoder(config) is not None
             and self.judge(config) is not None
-            and self.real_images(config) is not None
         )
         return section if section and section["enabled"] and ready else None
+
+    def inpaint_images(self, config: Config) -> str:
+        """The dataset table whose test images are masked: the real ones, or, for an
+        experiment without an image data set (``custom``), the decodes of its test latents
+        (``results/<name>/inpaint_truth/``, rule ``inpaint_truth``)."""
+        return self.real_images(config) or self.decoded_truth(config)
+
+    def decoded_truth(self, config: Config) -> str:
+        return results_path(self.name, "inpaint_truth", "dataset.parquet")
 
     def inpaint_methods(self, config: Config) -> list[str]:
         """The configured methods this experiment can run (``encoder`` needs the VAE)."""
@@ -48,8 +58,8 @@ class Inpainting:
         key = f"{self.name}.inpaint"
         if self.inpaint(config) is None:
             return [
-                f"{key}.enabled: the task needs a decoder, a judge and real test images, "
-                f"and {self.name} lacks one of them"
+                f"{key}.enabled: the task needs a decoder and a judge, and {self.name} "
+                "lacks one of them"
             ]
         problems = []
         binary = self.binary(config)
