@@ -25,7 +25,9 @@ def test_specs_describe_the_default_experiments():
     assert vae.decoder(DEFAULT).path == "results/shapes_vae/models/vae.pt"
     assert gan.judge(DEFAULT).path == "results/shapes/models/classifier.pt"
     assert gan.task_source("flip_real") == "inverted.parquet"
-    assert gan.figure_folders(DEFAULT) == ("figures", "gan_figures")
+    assert gan.figure_folders(DEFAULT) == ("figures", "gan_figures", "inpaint_figures")
+    assert gan.inpaint_methods(DEFAULT) == ["plugen", "l2", "harmonic"]
+    assert vae.inpaint_methods(DEFAULT) == ["plugen", "l2", "encoder", "harmonic"]
     assert vae.heldout(DEFAULT) == [{"dark_bg": 1, "red": 1, "round": 1}]
     assert experiments.get("molecules").summary_tables(DEFAULT)[0] == "labeling_report"
 
