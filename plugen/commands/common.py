@@ -47,6 +47,11 @@ def add_decoder(p: argparse.ArgumentParser) -> None:
     """``--decoder``, ``--images``, ``--image-range``."""
     p.add_argument("--decoder", metavar="DEC.pt", help="TorchScript decoder: z -> images")
     p.add_argument("--images", metavar="DIR", help="write the decoded images here as PNGs")
+    add_image_range(p)
+
+
+def add_image_range(p: argparse.ArgumentParser) -> None:
+    """``--image-range LOW HIGH``: the decoder's pixel range."""
     p.add_argument(
         "--image-range",
         nargs=2,

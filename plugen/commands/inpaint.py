@@ -44,14 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--langevin", type=int, default=0, help="Langevin steps after Adam (%(default)s)"
     )
     p.add_argument("--seed", type=int, default=0, help="search seed (%(default)s)")
-    p.add_argument(
-        "--image-range",
-        nargs=2,
-        type=float,
-        default=(0.0, 1.0),
-        metavar=("LOW", "HIGH"),
-        help="pixel range of the decoder's output (default: 0 1)",
-    )
+    common.add_image_range(p)
     p.add_argument("--w-plus-layers", type=int, metavar="L", help="decode W+ (n, L, d)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the fillings")
     common.add_device(p)
