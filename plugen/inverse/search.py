@@ -97,12 +97,11 @@ class _Space:
 
     def draw(self, rows: Tensor, temperature: float, gen: torch.Generator) -> Tensor:
         """Starts ``(len(rows), dim)`` for observations ``rows`` (fixed coordinates set)."""
-        u = temperature * torch.randn(len(rows), self.dim, generator=gen)
-        if self.prior == "plugen":
+        if self.prior == "plugen":  # the plugin's prior, every attribute drawn
             p = self.plugin
-            labels = torch.full((len(rows), len(p.attributes)), float("nan"))
-            u = p.prior.sample(labels, p.sigma_now, temperature, gen).float()
-        return self.fix(u, rows)
+            free = torch.full((len(rows), len(p.attributes)), float("nan"))
+            return self.fix(p.prior.sample(free, p.sigma_now, temperature, gen).float(), rows)
+        return temperature * torch.randn(len(rows), self.dim, generator=gen)
 
     def fix(self, u: Tensor, rows: Tensor) -> Tensor:
         if self.targets is None:
