@@ -177,8 +177,8 @@ def metrics(
     per-source observed-region PSNR of the plain reconstruction; fids: column -> the FID of
     uint8 images ``(m, H, W, 3)`` against real ones (one feature backend each); shown:
     attribute -> ``(r,)`` whether the observation shows it (:func:`attribute_shown`).
-    Columns: ``psnr_hidden``/``ssim_hidden`` (composite),
-    ``psnr_observed`` (the decode itself) beside ``psnr_observed_reference``; ``diversity``
+    Columns: ``psnr_hidden``/``ssim_hidden`` (composite), ``psnr_observed``/``ssim_observed``
+    (the decode itself) beside ``psnr_observed_reference``; ``diversity``
     (mean pairwise RMS of the k fillings on the hidden region) and ``diversity_ratio`` (over
     the RMS between different images there); ``acc_<attr>`` (judge vs the source's truth);
     for a request ``requested_acc`` (vs its target) and, with ``shown``,
@@ -210,13 +210,14 @@ def metrics(
 
 def _region_scores(filled, decoded, truth, keep) -> dict[str, float]:
     hidden = 1.0 - keep
-    observed = np.nan
-    if decoded is not None:
-        observed = float(np.nanmean(psnr(decoded, truth, keep)))
+    seen = {"psnr_observed": np.nan, "ssim_observed": np.nan}
+    if decoded is not None:  # the decode itself (the composite copies the observation there)
+        seen["psnr_observed"] = float(np.nanmean(psnr(decoded, truth, keep)))
+        seen["ssim_observed"] = float(np.nanmean(ssim(decoded, truth, keep)))
     return {
         "psnr_hidden": float(np.nanmean(psnr(filled, truth, hidden))),
         "ssim_hidden": float(np.nanmean(ssim(filled, truth, hidden))),
-        "psnr_observed": observed,
+        **seen,
     }
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from plugen.inverse import Mask, Operator, SearchSettings, solve
+from plugen.inverse import Downsample, Greyscale, Mask, Operator, SearchSettings, solve
 from plugen.model import PluGeN
 
 D, C, S = 6, 3, 4  # latent width, channels, image side
@@ -165,3 +165,20 @@ def test_searches_are_seeded():
         for _ in range(2)
     )
     assert np.array_equal(a.z.numpy(), b.z.numpy())
+
+
+@pytest.mark.parametrize("operator", [Downsample(2), Greyscale()])
+def test_other_operators_match_the_closed_form_posterior_mean(operator):
+    """Super-resolution and colourisation with a linear decoder: y = A(D z) is linear in z, so
+    the L2 search's optimum is the Gaussian posterior mean with A's matrix."""
+    decode, a, b = linear_decoder()
+    basis = torch.eye(C * S * S).view(-1, C, S, S)
+    a_op = operator(basis).flatten(1).T  # (observed, pixels): the operator's matrix
+    x = decode(torch.randn(1, D, generator=torch.Generator().manual_seed(7)))
+    y = operator(x)
+    res = solve(decode, y, operator, prior="l2", latent_dim=D, settings=EXACT)
+    m = a_op @ a
+    prec = torch.eye(D) + m.T @ m / 0.2**2
+    expected = torch.linalg.solve(prec, m.T @ (y.flatten() - a_op @ b) / 0.2**2)
+    torch.testing.assert_close(res.z[0, 0], expected, atol=2e-3, rtol=0)
+    torch.testing.assert_close(res.filled, res.images)  # no mask: nothing composited
