@@ -34,9 +34,22 @@ def reference(experiment: str) -> tuple[dict[str, str], dict[str, str]]:
     return getattr(mod, "PAPER", {}), getattr(mod, "NOTES", {})
 
 
+# protocol notes of the tasks every image experiment shares (an experiment's own note wins)
+SHARED_NOTES = {
+    "inpaint": "The first test images under each mask, k fillings each: PSNR/SSIM on the hidden "
+    "region (the composite) and on the observed one (the decode itself, beside the plain "
+    "reconstruction of the whole image); diversity_ratio: the fillings' mean pairwise RMS on the "
+    "hidden region over the RMS between different test images there; acc_<attr>: the judge on "
+    "the composite vs the truth. A request (PluGeN only) sets the attribute to the opposite of "
+    "the truth; requested_acc_hidden and kept_shown count only the images whose observed pixels "
+    "do not (requested) or do (kept) show the attribute, where the experiment can tell.",
+}
+
+
 def render_summary(experiment: str, tables: dict[str, pd.DataFrame]) -> str:
     """Markdown for one experiment: each metrics table with the paper's number and a note."""
     paper, notes = reference(experiment)
+    notes = {**SHARED_NOTES, **notes}
     out = [f"## {experiment}", ""]
     if "" in notes:
         out += [notes[""], ""]
