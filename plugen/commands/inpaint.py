@@ -38,7 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         choices=("plugen", "l2", "none"),
         help="the search's prior: the plugin's, N(0, I) on z, or none (%(default)s)",
     )
-    p.add_argument("--steps", type=int, default=200, help="Adam steps (%(default)s)")
+    p.add_argument("--steps", type=int, default=150, help="Adam steps (%(default)s)")
     p.add_argument("--noise", type=float, default=0.05, help="observation noise std (%(default)s)")
     p.add_argument(
         "--langevin", type=int, default=0, help="Langevin steps after Adam (%(default)s)"

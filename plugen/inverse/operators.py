@@ -32,6 +32,23 @@ class Operator:
         None when the operator is not a mask."""
         return None
 
+    def data_terms(self, images: Tensor, y: Tensor, index: Tensor, noise: float = 1.0) -> Tensor:
+        """``0.5 |A_i(x_j) - y_i|^2 / noise^2`` for every observation ``i`` (``y`` ``(n, ...)``,
+        positions ``index`` in this operator's batch) and candidate image ``j`` (``images``
+        ``(m, C, H, W)``): ``(n, m)``. Applies the operator once when it is the same for every
+        image, else once per observation."""
+        if self.select(index[:1]) is self:
+            pred = self(images).flatten(1).double()
+            sq = torch.cdist(y.flatten(1).double(), pred).pow(2)
+        else:
+            sq = torch.stack(
+                [
+                    (self.select(i.repeat(len(images)))(images) - y[j]).pow(2).flatten(1).sum(1)
+                    for j, i in enumerate(index)
+                ]
+            ).double()
+        return (0.5 * sq / noise**2).float()
+
     def observe(self, x: Tensor, seed: int = 0) -> Tensor:
         """``A(x)`` plus seeded Gaussian noise of std :attr:`noise`."""
         y = self(x)
@@ -64,6 +81,17 @@ class Mask(Operator):
 
     def select(self, index: Tensor) -> Mask:
         return self if len(self.keep) == 1 else Mask(self.keep[index.cpu()], self.noise)
+
+    def data_terms(self, images: Tensor, y: Tensor, index: Tensor, noise: float = 1.0) -> Tensor:
+        """As :meth:`Operator.data_terms`, by expanding the square:
+        ``sum (m_i x_j - y_i)^2 = (m_i^2) . x_j^2 - 2 (m_i y_i) . x_j + |y_i|^2``."""
+        keep = (
+            self.keep[index.cpu()] if len(self.keep) > 1 else self.keep.expand(len(y), -1, -1, -1)
+        )
+        m = keep.to(images.device).expand(-1, images.shape[1], -1, -1).flatten(1).double()
+        x, obs = images.flatten(1).double(), y.flatten(1).double()
+        sq = (m * m) @ (x * x).T - 2 * (m * obs) @ x.T + (obs * obs).sum(1, keepdim=True)
+        return (0.5 * sq.clamp_min(0) / noise**2).float()
 
     def observed(self) -> Tensor:
         return self.keep

@@ -10,11 +10,11 @@ variable ``u`` with ``z = G(u)``:
 * ``prior="none"``: ``u = z``, the observation alone.
 
 ``k`` solutions per observation start from the ``k`` best of ``candidates`` prior draws at
-``temperature`` (style ~ N(0, T^2)), or, with ``spread`` > 1, from ``k`` far apart (in decoded
-pixels) among the ``spread * k`` best; Adam runs ``steps`` steps, then ``langevin`` steps of
-preconditioned Langevin dynamics (pSGLD: the gradient step plus noise, scaled by a running
-RMS of the gradients) sample around the optimum, which keeps the fillings of a hidden region
-diverse. The result is decoded; for a mask, the composite ``M * y + (1 - M) * D(z)`` is given.
+``temperature`` (style ~ N(0, T^2); one pool, decoded once, per requested combination), or,
+with ``spread`` > 1, from ``k`` far apart (in decoded pixels) among the ``spread * k`` best;
+Adam runs ``steps`` steps, then ``langevin`` steps of preconditioned Langevin dynamics (pSGLD:
+the gradient step plus noise, scaled by a running RMS of the gradients) sample around the
+optimum. The result is decoded; for a mask, the composite ``M * y + (1 - M) * D(z)`` is given.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ Decoder = Callable[[Tensor], Tensor]
 class SearchSettings:
     """Settings of :func:`solve` (plain values; the workflow's ``inpaint.search`` section)."""
 
-    steps: int = 200
+    steps: int = 150
     lr: float = 0.05
     noise: float = 0.05
     temperature: float = 1.0
@@ -102,6 +102,14 @@ class _Space:
             free = torch.full((len(rows), len(p.attributes)), float("nan"))
             return self.fix(p.prior.sample(free, p.sigma_now, temperature, gen).float(), rows)
         return temperature * torch.randn(len(rows), self.dim, generator=gen)
+
+    def request_groups(self, n: int) -> list[Tensor]:
+        """Observations ``0..n-1`` grouped by their requested targets (one group without)."""
+        if self.targets is None:
+            return [torch.arange(n)]
+        codes = torch.nan_to_num(self.targets, nan=float("inf"))
+        _, group = torch.unique(codes, dim=0, return_inverse=True)
+        return [torch.nonzero(group == g).squeeze(1) for g in range(int(group.max()) + 1)]
 
     def fix(self, u: Tensor, rows: Tensor) -> Tensor:
         if self.targets is None:
@@ -172,6 +180,10 @@ def solve(
     if labels is not None:
         labels = torch.as_tensor(labels, dtype=torch.float32)
     space = _Space(prior, dim, plugin, labels)
+    with torch.no_grad():  # a wrong operator or mask fails here, with one line
+        first = torch.zeros(1, dtype=torch.long)
+        probe = space.draw(first, 1.0, torch.Generator().manual_seed(0)).to(device)
+        _data_term(decoder, operator.select(first), space.latents(probe), y[:1], cfg.noise)
     gen = torch.Generator().manual_seed(cfg.seed)
     starts = _starts(space, decoder, y, operator, k, cfg, gen)  # (k * n, dim), row = j * n + i
     rows = torch.arange(n).repeat(k)
@@ -217,48 +229,36 @@ def solve(
 
 def _starts(space, decoder, y, operator, k, cfg, gen) -> Tensor:
     """``(k * n, dim)``: per observation the ``k`` best (data term) of ``cfg.candidates``
-    prior draws made for it, or ``k`` plain draws without candidates; row ``j * n + i`` is
-    observation ``i``'s ``j``-th start."""
+    prior draws, or ``k`` plain draws without candidates; row ``j * n + i`` is observation
+    ``i``'s ``j``-th start. The observations asking for the same attributes share one pool of
+    draws, decoded once (:meth:`Operator.data_terms` scores every pair)."""
     n = len(y)
     if cfg.candidates <= k:
-        rows = torch.arange(n).repeat(k)
-        return space.draw(rows, cfg.temperature, gen)
-    pool_rows = torch.arange(n).repeat_interleave(cfg.candidates)
-    pool = space.draw(pool_rows, cfg.temperature, gen)  # (n * candidates, dim)
-    scores = torch.empty(len(pool))
-    with torch.no_grad():
-        for lo in range(0, len(pool), cfg.batch_size):
-            sl = slice(lo, lo + cfg.batch_size)
-            r = pool_rows[sl]
-            data, _ = _data_term(
-                decoder,
-                operator.select(r),
-                space.latents(pool[sl].to(y.device)),
-                y[r.to(y.device)],
-                cfg.noise,
-            )
-            scores[sl] = data.cpu()
+        return space.draw(torch.arange(n).repeat(k), cfg.temperature, gen)
     m = min(cfg.candidates, k * cfg.spread)
-    best = scores.view(n, cfg.candidates).topk(m, dim=1, largest=False).indices  # (n, m)
-    best = best + torch.arange(n)[:, None] * cfg.candidates
-    if m > k:
-        best = _spread_out(best, pool, space, decoder, k, cfg.batch_size, y.device)
-    return pool[best.T.reshape(-1)]
+    starts = torch.empty(k, n, space.dim)
+    for obs in space.request_groups(n):
+        pool = space.draw(obs[:1].repeat(cfg.candidates), cfg.temperature, gen)
+        with torch.no_grad():
+            images = torch.cat(
+                [
+                    decoder(space.latents(pool[lo : lo + cfg.batch_size].to(y.device)))
+                    for lo in range(0, len(pool), cfg.batch_size)
+                ]
+            )
+            scores = operator.data_terms(images, y[obs.to(y.device)], obs, cfg.noise).cpu()
+        best = scores.topk(m, dim=1, largest=False).indices  # (len(obs), m)
+        if m > k:
+            best = best.gather(1, _spread_out(images.flatten(1).cpu()[best], k))
+        starts[:, obs] = pool[best].transpose(0, 1)
+    return starts.reshape(k * n, space.dim)
 
 
-def _spread_out(best: Tensor, pool: Tensor, space, decoder, k: int, batch: int, device) -> Tensor:
-    """Of each observation's ``m`` best candidates ``best`` ``(n, m)`` (indices into
-    ``pool``, best first), ``k`` far apart: the best one, then greedily the one farthest (in
-    decoded pixels) from those chosen. Returns ``(n, k)``."""
-    n, m = best.shape
-    flat = best.reshape(-1)
-    with torch.no_grad():
-        images = torch.cat(
-            [
-                decoder(space.latents(pool[flat[lo : lo + batch]].to(device))).flatten(1).cpu()
-                for lo in range(0, len(flat), batch)
-            ]
-        ).view(n, m, -1)
+def _spread_out(images: Tensor, k: int) -> Tensor:
+    """Of each observation's ``m`` best candidates (decodes ``(n, m, pixels)``, best first),
+    ``k`` far apart: the best, then greedily the one farthest from those chosen. ``(n, k)``
+    positions among the ``m``."""
+    n = len(images)
     chosen = torch.zeros(n, k, dtype=torch.long)
     nearest = torch.cdist(images, images[:, :1]).squeeze(-1)  # (n, m): distance to the chosen
     for j in range(1, k):
@@ -266,7 +266,7 @@ def _spread_out(best: Tensor, pool: Tensor, space, decoder, k: int, batch: int, 
         chosen[:, j] = pick
         far = torch.cdist(images, images[torch.arange(n), pick][:, None]).squeeze(-1)
         nearest = torch.minimum(nearest, far)
-    return best.gather(1, chosen)
+    return chosen
 
 
 def _langevin(u: Tensor, objective, noises: Tensor, cfg: SearchSettings) -> Tensor:

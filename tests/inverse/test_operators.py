@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image
 
-from plugen.inverse import Downsample, Greyscale, Mask, harmonic_fill, make_operator
+from plugen.inverse import Downsample, Greyscale, Mask, Operator, harmonic_fill, make_operator
 from plugen.inverse.masks import box_mask, half_mask, make_masks, read_mask, stroke_masks
 
 
@@ -74,3 +74,34 @@ def test_harmonic_fill_reproduces_a_harmonic_image_and_keeps_observed_pixels():
     out = harmonic_fill(observed * keep2, keep2)
     np.testing.assert_array_equal(out[..., :4], (observed * keep2)[..., :4])
     assert out.min() >= 0 and out.max() <= 1  # the maximum principle
+
+
+class PerImageShift(Operator):
+    """A per-image operator without its own data_terms: adds image i's offset."""
+
+    def __init__(self, offsets: torch.Tensor) -> None:
+        self.offsets = offsets
+
+    def __call__(self, x):
+        return x + self.offsets.view(-1, 1, 1, 1)
+
+    def select(self, index):
+        return PerImageShift(self.offsets[index])
+
+
+def test_data_terms_of_every_pair_equal_the_direct_computation():
+    gen = torch.Generator().manual_seed(0)
+    images, truth = torch.rand(5, 3, 8, 8, generator=gen), torch.rand(4, 3, 8, 8, generator=gen)
+    keep = (torch.rand(4, 1, 8, 8, generator=gen) > 0.3).float()
+    index = torch.tensor([0, 2, 3])
+    for op in (Mask(keep), Downsample(2), Greyscale(), PerImageShift(torch.arange(4.0))):
+        y = op.select(index)(truth[index])
+        direct = torch.stack(
+            [
+                0.5 * (op.select(i.repeat(5))(images) - y[j]).pow(2).flatten(1).sum(1) / 0.1**2
+                for j, i in enumerate(index)
+            ]
+        )
+        torch.testing.assert_close(
+            op.data_terms(images, y, index, 0.1), direct, rtol=1e-4, atol=1e-2
+        )
