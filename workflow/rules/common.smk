@@ -426,3 +426,27 @@ def cloud_data(wc):
 def cloud_generators(exp):
     """PluGeN and every rival that generates: their generation samples are scored."""
     return list(spec(exp).compared_methods(config, "generation"))
+
+
+# ---- input functions of the inpaint rules
+def inpaint_table(wc):
+    """The dataset table whose test images are masked (real, or the decoded test latents)."""
+    return spec(wc.exp).inpaint_images(config)
+
+
+def inpaint_image_dir(wc):
+    return str(Path(inpaint_table(wc)).parent / "images")
+
+
+def inpaint_methods(wc):
+    return spec(wc.exp).inpaint_methods(config)
+
+
+def counterfactual_module(wc):
+    """The module that re-renders test images with an attribute flipped (a rerun input)."""
+    renderer = spec(wc.exp).inpaint_counterfactuals(config)
+    return [renderer["module"]] if renderer else []
+
+
+def inpaint_plugin(wc):
+    return [] if wc.method == "harmonic" else [out(wc.exp, "models", "plugin.pt")]

@@ -3,27 +3,6 @@
 # images are the real ones, or, without an image data set (custom), the decoded test latents.
 
 
-def inpaint_table(wc):
-    return spec(wc.exp).inpaint_images(config)
-
-
-def inpaint_image_dir(wc):
-    return str(Path(inpaint_table(wc)).parent / "images")
-
-
-def inpaint_methods(wc):
-    return spec(wc.exp).inpaint_methods(config)
-
-
-def counterfactual_module(wc):
-    renderer = spec(wc.exp).inpaint_counterfactuals(config)
-    return [renderer["module"]] if renderer else []
-
-
-def inpaint_plugin(wc):
-    return [] if wc.method == "harmonic" else [out(wc.exp, "models", "plugin.pt")]
-
-
 rule inpaint:
     input:
         table=inpaint_table,
@@ -62,7 +41,9 @@ rule inpaint_evaluate:
     input:
         table=inpaint_table,
         images=inpaint_image_dir,
-        fills=lambda wc: [out(wc.exp, "inpaint", f"{m}.parquet") for m in inpaint_methods(wc)],
+        fills=lambda wc: [
+            out(wc.exp, "inpaint", f"{m}.parquet") for m in inpaint_methods(wc)
+        ],
         fill_images=lambda wc: [out(wc.exp, "inpaint", m) for m in inpaint_methods(wc)],
         judge=lambda wc: judge(wc.exp)["path"],
         lib=lambda wc: code("inpaint_evaluate", *counterfactual_module(wc)),
