@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from plugen.checkpoint import ConfigCheckpoint
-from plugen.evaluate.classifier import attribute_loss, classifier_targets
+from plugen.evaluate.classifier import AttributeOutputs, attribute_loss, classifier_targets
 from plugen.evaluate.pointcloud import chamfer_batch
 from plugen.nn import module_device
 from plugen.train import History, TrainConfig, seed_everything, train
@@ -35,7 +35,6 @@ log = logging.getLogger(__name__)
 AE_FORMAT = "plugen-pointnet-autoencoder"
 CLASSIFIER_FORMAT = "plugen-pointnet-classifier"
 FORMAT_VERSION = 1
-KINDS = ("binary", "continuous")
 
 
 def check_clouds(clouds, where: str, n_points: int | None = None) -> np.ndarray:
@@ -220,7 +219,7 @@ def reconstruction_chamfer(ae: PointNetAE, clouds: np.ndarray, batch_size: int =
 
 
 # --------------------------------------------------------------------------- classifier
-class PointNetClassifier(ConfigCheckpoint, nn.Module):
+class PointNetClassifier(AttributeOutputs, ConfigCheckpoint, nn.Module):
     """PointNet ``(n, P, 3)`` -> raw outputs ``(n, k)``, one per attribute: a logit for binary
     attributes, a standardized value for continuous ones (``mean``/``std`` per attribute).
 
@@ -240,33 +239,20 @@ class PointNetClassifier(ConfigCheckpoint, nn.Module):
         std: Mapping[str, float] | None = None,
     ) -> None:
         super().__init__()
-        bad = {a: k for a, k in kinds.items() if k not in KINDS}
-        if bad or not kinds:
-            raise ValueError(f"PointNetClassifier: kinds {bad or kinds} must map names to {KINDS}")
-        mean, std = mean or {}, std or {}
+        stats = self._attribute_outputs(kinds, mean, std, "PointNetClassifier")
         self.config = {
             "kinds": dict(kinds),
             "widths": list(widths),
             "head_widths": list(head_widths),
-            "mean": {a: float(mean.get(a, 0.0)) for a in kinds},
-            "std": {a: float(std.get(a, 1.0)) for a in kinds},
+            **stats,
         }
-        self.kinds = dict(kinds)
         self.encoder = PointEncoder(widths)
         self.head = mlp([widths[-1], *head_widths, len(kinds)])
-        self.register_buffer("binary", torch.tensor([k == "binary" for k in kinds.values()]))
-        self.register_buffer("mean", torch.tensor(list(self.config["mean"].values())))
-        self.register_buffer("std", torch.tensor(list(self.config["std"].values())))
 
     def forward(self, x: Tensor) -> Tensor:
         """x: ``(n, P, 3)`` -> logits / standardized values ``(n, k)``."""
         _check_input(x, "PointNetClassifier")
         return self.head(self.encoder(x))
-
-    def outputs(self, x: Tensor) -> Tensor:
-        """x: ``(n, P, 3)`` -> probabilities (binary) / values in attribute units ``(n, k)``."""
-        raw = self(x)
-        return torch.where(self.binary, torch.sigmoid(raw), raw * self.std + self.mean)
 
     def predict(self, clouds: np.ndarray, batch_size: int = 256) -> pd.DataFrame:
         """Clouds ``(n, P, 3)`` -> DataFrame with one ``pred_<attr>`` column per attribute."""

@@ -34,7 +34,41 @@ FORMAT_VERSION = 1
 KINDS = ("binary", "continuous")
 
 
-class AttributeClassifier(ConfigCheckpoint, nn.Module):
+class AttributeOutputs:
+    """What the attribute judges (images here, point clouds in :mod:`plugen.backbones.pointnet`)
+    share: their kinds checked, the continuous targets' mean/std as buffers, and
+    :meth:`outputs`. Mixed into an ``nn.Module`` whose forward gives raw outputs ``(n, k)``."""
+
+    def _attribute_outputs(
+        self,
+        kinds: Mapping[str, str],
+        mean: Mapping[str, float] | None,
+        std: Mapping[str, float] | None,
+        what: str,
+    ) -> dict[str, dict[str, float]]:
+        """Check ``kinds``, set ``self.kinds`` and the buffers; returns the ``mean``/``std``
+        config entries (0 and 1 where not given). ValueError naming ``what``."""
+        bad = {a: k for a, k in kinds.items() if k not in KINDS}
+        if bad or not kinds:
+            raise ValueError(f"{what}: kinds {bad or kinds} must map names to {KINDS}")
+        mean, std = mean or {}, std or {}
+        stats = {
+            "mean": {a: float(mean.get(a, 0.0)) for a in kinds},
+            "std": {a: float(std.get(a, 1.0)) for a in kinds},
+        }
+        self.kinds = dict(kinds)
+        self.register_buffer("binary", torch.tensor([k == "binary" for k in kinds.values()]))
+        self.register_buffer("mean", torch.tensor(list(stats["mean"].values())))
+        self.register_buffer("std", torch.tensor(list(stats["std"].values())))
+        return stats
+
+    def outputs(self, x: Tensor) -> Tensor:
+        """The judge's input -> probabilities (binary) / values in attribute units ``(n, k)``."""
+        raw = self(x)
+        return torch.where(self.binary, torch.sigmoid(raw), raw * self.std + self.mean)
+
+
+class AttributeClassifier(AttributeOutputs, ConfigCheckpoint, nn.Module):
     """CNN ``(n, 3, size, size)`` in [0, 1] -> raw outputs ``(n, k)``, one per attribute.
 
     kinds: ``{attribute: "binary" | "continuous"}`` (order = output order); widths: conv
@@ -57,37 +91,24 @@ class AttributeClassifier(ConfigCheckpoint, nn.Module):
         std: Mapping[str, float] | None = None,
     ) -> None:
         super().__init__()
-        bad = {a: k for a, k in kinds.items() if k not in KINDS}
-        if bad or not kinds:
-            raise ValueError(f"AttributeClassifier: kinds {bad or kinds} must map names to {KINDS}")
-        mean, std = mean or {}, std or {}
+        stats = self._attribute_outputs(kinds, mean, std, "AttributeClassifier")
         self.config = {
             "kinds": dict(kinds),
             "size": size,
             "widths": list(widths),
             "feature_dim": feature_dim,
             "blocks": blocks,
-            "mean": {a: float(mean.get(a, 0.0)) for a in kinds},
-            "std": {a: float(std.get(a, 1.0)) for a in kinds},
+            **stats,
         }
-        self.kinds = dict(kinds)
         self.size = size
         self.body = nn.Sequential(
             conv_encoder(3, list(widths), size, feature_dim, blocks), nn.ReLU()
         )
         self.head = nn.Linear(feature_dim, len(kinds))
-        self.register_buffer("binary", torch.tensor([k == "binary" for k in kinds.values()]))
-        self.register_buffer("mean", torch.tensor(list(self.config["mean"].values())))
-        self.register_buffer("std", torch.tensor(list(self.config["std"].values())))
 
     def forward(self, x: Tensor) -> Tensor:
         """x: ``(n, 3, H, W)`` in [0, 1] -> logits / standardized values ``(n, k)``."""
         return self.head(self.body(x))
-
-    def outputs(self, x: Tensor) -> Tensor:
-        """x: ``(n, 3, H, W)`` -> probabilities (binary) / values in attribute units ``(n, k)``."""
-        raw = self(x)
-        return torch.where(self.binary, torch.sigmoid(raw), raw * self.std + self.mean)
 
     def predict(self, images: np.ndarray, batch_size: int = 512) -> pd.DataFrame:
         """uint8 images ``(n, H, W, 3)`` -> DataFrame with one ``pred_<attr>`` column each."""
