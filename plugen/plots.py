@@ -171,6 +171,13 @@ def render_clouds(clouds: np.ndarray, size: int = 64, extent: float = 1.05) -> n
     return out
 
 
+def masked_view(images: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """uint8 images ``(n, H, W, 3)`` with the hidden part (``keep`` ``(n, 1, H, W)``, 0 =
+    hidden) drawn mid-grey: what an inpainting method is shown."""
+    m = np.asarray(keep).transpose(0, 2, 3, 1)
+    return (images * m + 128 * (1 - m)).astype(np.uint8)
+
+
 def inpaint_strips(
     folder: str | Path,
     rows: pd.DataFrame,
@@ -191,9 +198,7 @@ def inpaint_strips(
         lines, labels = [], []
         for i in group.index[:n_sources]:
             src = int(rows.at[i, "source_index"])
-            m = keep[i, 0][..., None]
-            observed = (truth[src] * m + 128 * (1 - m)).astype(np.uint8)
-            line = [observed]
+            line = [masked_view(truth[src : src + 1], keep[i : i + 1])[0]]
             for table, images in fills.values():
                 sel = (
                     (table["source_index"] == src)

@@ -46,6 +46,11 @@ def images_to_tensor(images: np.ndarray) -> Tensor:
     return torch.from_numpy(np.array(np.asarray(images).transpose(0, 3, 1, 2), order="C"))
 
 
+def unit_images(images: np.ndarray) -> np.ndarray:
+    """uint8 images ``(n, H, W, 3)`` -> float32 array ``(n, 3, H, W)`` on [0, 1]."""
+    return images_to_tensor(images).float().div(255).numpy()
+
+
 def tensor_to_images(x: Tensor) -> np.ndarray:
     """Float tensor ``(n, 3, H, W)`` in [0, 1] -> uint8 array ``(n, H, W, 3)`` (rounded)."""
     x = (x.detach().float().clamp(0, 1) * 255).round().to(torch.uint8)

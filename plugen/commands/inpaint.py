@@ -80,12 +80,12 @@ def inpaint(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
-    from plugen.backbones.image_vae import images_to_tensor, tensor_to_images
+    from plugen.backbones.image_vae import tensor_to_images, unit_images
     from plugen.backbones.torchscript import ScriptedDecoder
     from plugen.inverse import Mask, SearchSettings, solve
     from plugen.inverse.masks import make_masks, read_mask
     from plugen.io import write_images
-    from plugen.plots import image_grid
+    from plugen.plots import image_grid, masked_view
 
     if args.k < 1:
         raise ValueError(f"--k must be >= 1, got {args.k}")
@@ -107,7 +107,7 @@ def inpaint(args: argparse.Namespace) -> int:
         args.decoder, dev, layers=args.w_plus_layers, image_range=args.image_range
     )
     decoder.check(plugin.latent_dim)
-    x = images_to_tensor(truth_u8).float().div(255).to(dev)
+    x = torch.from_numpy(unit_images(truth_u8)).to(dev)
     keep_t = torch.from_numpy(keep).to(dev)
     labels = None
     if values:
@@ -133,9 +133,9 @@ def inpaint(args: argparse.Namespace) -> int:
     fills = tensor_to_images(result.filled.flatten(0, 1))
     write_images(fills, out, names)
     np.save(out / "latents.npy", result.z.numpy())
-    observed = truth_u8 * keep.transpose(0, 2, 3, 1) + 128 * (1 - keep.transpose(0, 2, 3, 1))
+    observed = masked_view(truth_u8, keep)
     rows = [
-        np.concatenate([observed[i : i + 1].astype(np.uint8), fills[i * args.k : (i + 1) * args.k]])
+        np.concatenate([observed[i : i + 1], fills[i * args.k : (i + 1) * args.k]])
         for i in range(n)
     ]
     sheet = image_grid(rows[:16], [f.stem for f in files[:16]], out / "sheet.png")

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from plugen.backbones.image_vae import tensor_to_images, unit_images
 from plugen.evaluate.restoration import fill_diversity, image_diversity, psnr, ssim
 from plugen.inverse.classical import harmonic_fill
 from plugen.inverse.masks import make_masks
@@ -19,6 +20,7 @@ from plugen.inverse.search import SearchSettings, solve
 SEARCHES = ("plugen", "l2", "none")
 METHODS = (*SEARCHES, "encoder", "harmonic")
 FULL = "full"  # the identity mask: plain reconstruction of the whole image
+KEY = ["source_id", "mask", "request"]  # what identifies an observation of the plan
 
 
 def plan(
@@ -156,6 +158,56 @@ def sample_ids(table: pd.DataFrame) -> list[str]:
     ]
 
 
+def evaluate(
+    rows: pd.DataFrame,
+    keep: np.ndarray,
+    truth: np.ndarray,
+    fills: Mapping[str, tuple[pd.DataFrame, np.ndarray, np.ndarray | None]],
+    judge: Callable[[np.ndarray], pd.DataFrame],
+    binary: Sequence[str],
+    sources: pd.DataFrame,
+    fids: Mapping[str, Callable[[np.ndarray], float]] | None = None,
+    counterfactuals: Mapping[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """The task's metrics table: :func:`metrics` of every method, one after another.
+
+    rows/keep: the :func:`plan`; truth: the sources ``(n, 3, H, W)`` on [0, 1]; fills: method ->
+    (its table, uint8 fillings ``(r, H, W, 3)``, decodes ``(r, 3, H, W)`` or None);
+    counterfactuals: attribute -> the sources re-rendered with it flipped (``(n, 3, H, W)``),
+    which tell the attributes each observation shows. Observed regions are compared with the
+    plain reconstruction of the full image: the encoder's where there is one, else PluGeN's
+    search on the unmasked image."""
+    position = rows.set_index(KEY).index
+    ref = next((m for m in ("encoder", "plugen") if m in fills), None)
+    reference = None
+    if ref is not None:
+        reference = reference_psnr(rows, keep, fills[ref][0], fills[ref][2], truth)
+    parts = []
+    for method, (table, filled, decoded) in fills.items():
+        kept = keep[position.get_indexer(table.set_index(KEY).index)]
+        src = table["source_index"].to_numpy()
+        shown = {
+            a: attribute_shown(truth, cf, kept, src) for a, cf in (counterfactuals or {}).items()
+        }
+        parts.append(
+            metrics(
+                method,
+                table,
+                unit_images(filled),
+                decoded,
+                truth,
+                kept,
+                judge(filled),
+                binary,
+                sources,
+                reference=reference,
+                fids=fids,
+                shown=shown or None,
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
 def metrics(
     method: str,
     table: pd.DataFrame,
@@ -202,7 +254,7 @@ def metrics(
         row["psnr_observed_reference"] = float(np.nanmean(ref)) if ref is not None else np.nan
         row.update(_diversity(group, filled, truth, keep))
         row.update(_judged(group, preds, binary, sources, request, shown))
-        u8 = (np.clip(filled[i], 0, 1) * 255).round().astype(np.uint8).transpose(0, 2, 3, 1)
+        u8 = tensor_to_images(torch.from_numpy(filled[i]))
         row.update({column: score(u8) for column, score in (fids or {}).items()})
         out.append(row)
     return pd.DataFrame(out)

@@ -7,7 +7,7 @@ import torch
 
 from plugen import io
 from plugen.backbones import torch_decoder
-from plugen.backbones.image_vae import images_to_tensor, tensor_to_images
+from plugen.backbones.image_vae import tensor_to_images, unit_images
 from plugen.inverse import SearchSettings
 from plugen.inverse.task import SEARCHES, fill, plan, sample_ids
 from plugen.runtime import setup_job
@@ -17,8 +17,9 @@ log, device = setup_job(sm)
 section, method = sm.params.section, sm.wildcards.method
 df, _ = io.read_table(sm.input.table, io.DATASET)
 sources = df[df["split"] == "test"].head(section["n_images"]).reset_index(drop=True)
-truth = images_to_tensor(io.read_images(sources["image_path"], Path(sm.input.table).parent))
-truth = truth.float().div(255)
+truth = torch.from_numpy(
+    unit_images(io.read_images(sources["image_path"], Path(sm.input.table).parent))
+)
 rows, keep = plan(sources, sm.params.attributes, section, truth.shape[-1], sm.params.seed)
 options = {}
 if method != "harmonic":
