@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 IMAGE_BACKBONES = ("vae", "gan", "torchscript")
-CLOUD_BACKBONES = ("pointnet",)
+CLOUD_BACKBONES = ("pointnet", "torchscript_cloud")
 
 
 def image_decoder(decoder: Mapping[str, Any], device="cpu") -> Callable[[np.ndarray], np.ndarray]:
@@ -69,7 +69,12 @@ def torch_decoder(decoder: Mapping[str, Any], device="cpu") -> tuple[Callable, i
 
 def cloud_decoder(decoder: Mapping[str, Any], device="cpu") -> Callable[[np.ndarray], np.ndarray]:
     """``z (n, d) -> float32 point clouds (n, P, 3)`` for a point-cloud decoder (``kind`` in
-    :data:`CLOUD_BACKBONES`: ``pointnet``, this project's PointNet autoencoder checkpoint)."""
+    :data:`CLOUD_BACKBONES`: ``pointnet``, this project's PointNet autoencoder checkpoint, or
+    ``torchscript_cloud``, a user's TorchScript decoder with ``(n, P, 3)`` output)."""
+    if decoder["kind"] == "torchscript_cloud":
+        from plugen.backbones.torchscript import ScriptedCloudDecoder
+
+        return ScriptedCloudDecoder(decoder["path"], device, layers=decoder.get("layers"))
     if decoder["kind"] != "pointnet":
         raise ValueError(
             f"cloud_decoder: kind must be one of {CLOUD_BACKBONES}, got {decoder['kind']!r}"
@@ -102,3 +107,11 @@ def write_decoded(
         "image_path": io.write_images(render_clouds(clouds), directory, names),
         "cloud_path": io.write_clouds(clouds, directory),
     }
+
+
+def judged_decoder(decoder: Mapping[str, Any], device="cpu") -> Callable[[np.ndarray], np.ndarray]:
+    """What the judge of ``decoder``'s output reads, from latents ``(n, d)``: point clouds
+    ``(n, P, 3)`` for a point-cloud decoder, else uint8 images ``(n, H, W, 3)``."""
+    if decoder["kind"] in CLOUD_BACKBONES:
+        return cloud_decoder(decoder, device)
+    return image_decoder(decoder, device)

@@ -4,8 +4,9 @@ The encoder maps images ``(n, 3, H, W)`` to latents ``(n, d)`` (or a tuple whose
 the posterior mean); the decoder maps latents ``(n, d)`` (or W+ ``(n, L, d)``) to images
 ``(n, C, H, W)`` with C in {1, 3}; the judge maps images ``(n, 3, H, W)`` to one output per
 attribute (a logit for binary attributes, the value for continuous ones). All work on pixel
-values in ``image_range``. Save a model with ``torch.jit.save(torch.jit.script(model), path)``
-(or ``torch.jit.trace``).
+values in ``image_range``. A point-cloud decoder maps latents to clouds ``(n, P, 3)`` instead
+(:class:`ScriptedCloudDecoder`), and its judge reads those clouds. Save a model with
+``torch.jit.save(torch.jit.script(model), path)`` (or ``torch.jit.trace``).
 """
 
 from __future__ import annotations
@@ -118,7 +119,87 @@ def _check_range(image_range: Sequence[float]) -> tuple[float, float]:
     return lo, hi
 
 
-class ScriptedDecoder:
+class _ScriptedGenerator:
+    """What the image and point-cloud decoders share: the module, W+ broadcasting, batching."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        device: str | torch.device = "cpu",
+        layers: int | None = None,
+        batch_size: int = 256,
+    ) -> None:
+        self.path = Path(path)
+        self.device = torch.device(device)
+        self.layers = layers
+        self.batch_size = int(batch_size)
+        self.module = load_torchscript(self.path, "decoder", self.device)
+
+    def _raw(self, z: np.ndarray) -> Tensor:
+        """The decoder's output, unchecked, for latents ``(n, d)``."""
+        if self.layers is not None:
+            z = broadcast_w_plus(z, self.layers)
+        return call_module(self.module, torch.from_numpy(z).to(self.device), self.path, "decoder")
+
+    def _decode(self, z: np.ndarray) -> Tensor:
+        """The decoder's output (checked by ``_check_output``) for latents ``(n, d)``."""
+        out = self._raw(z)
+        self._check_output(out, len(z))
+        return out
+
+    def _check_output(self, out: Tensor, n: int) -> None:
+        raise NotImplementedError
+
+    def _latents(self, z: np.ndarray) -> np.ndarray:
+        z = np.asarray(z, dtype=np.float32)
+        if z.ndim != 2:
+            raise ValueError(f"{self.path}: latents have shape {z.shape}, expected (n, d)")
+        return z
+
+
+class ScriptedCloudDecoder(_ScriptedGenerator):
+    """Callable ``z (n, d) float32 -> float32 point clouds (n, P, 3)`` through a TorchScript
+    decoder whose output is ``(n, P, 3)``. layers: as :class:`ScriptedDecoder`. Raises
+    ``FileNotFoundError`` / ``ValueError`` (see :func:`load_torchscript`)."""
+
+    def _check_output(self, out: Tensor, n: int) -> None:
+        if out.ndim != 3 or out.shape[0] != n or out.shape[2] != 3 or out.shape[1] == 0:
+            raise ValueError(
+                f"{self.path}: output has shape {tuple(out.shape)}, expected ({n}, P, 3) "
+                "point clouds"
+            )
+        if not torch.isfinite(out).all():
+            raise ValueError(f"{self.path}: output contains NaN or infinite coordinates")
+
+    @torch.no_grad()
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        """Latents ``(n, d)`` -> clouds ``(n, P, 3)``; ``ValueError`` on a bad shape of ``z``
+        or of the decoder's output, or when the decoder fails."""
+        z = self._latents(z)
+        parts = [
+            self._decode(z[start : start + self.batch_size]).float().cpu().numpy()
+            for start in range(0, len(z), self.batch_size)
+        ]
+        return np.concatenate(parts) if parts else np.zeros((0, 0, 3), np.float32)
+
+    def check(self, latent_dim: int) -> np.ndarray:
+        """Decode one zero latent of width ``latent_dim`` so a bad decoder fails early; returns
+        its cloud ``(1, P, 3)``."""
+        return self(np.zeros((1, latent_dim), dtype=np.float32))
+
+
+def decoder_output(
+    path: str | Path, latent_dim: int, layers: int | None = None, device="cpu"
+) -> str:
+    """What a TorchScript decoder returns for one zero latent of width ``latent_dim``:
+    ``"cloud"`` for ``(1, P, 3)``, else ``"image"`` (whose shape :class:`ScriptedDecoder`
+    checks). Raises ``FileNotFoundError`` / ``ValueError`` when it cannot be loaded or run."""
+    with torch.no_grad():
+        out = _ScriptedGenerator(path, device, layers)._raw(np.zeros((1, latent_dim), np.float32))
+    return "cloud" if out.ndim == 3 and out.shape[-1] == 3 else "image"
+
+
+class ScriptedDecoder(_ScriptedGenerator):
     """Callable ``z (n, d) float32 -> uint8 images (n, H, W, 3)`` through a TorchScript decoder.
 
     layers: when set, latents go in as W+ ``(n, layers, d)`` (the same latent at every layer);
@@ -135,21 +216,9 @@ class ScriptedDecoder:
         image_range: Sequence[float] = (0.0, 1.0),
         batch_size: int = 256,
     ) -> None:
-        self.path = Path(path)
-        self.device = torch.device(device)
-        self.layers = layers
         self.image_range = _check_range(image_range)
-        self.batch_size = int(batch_size)
-        self.module = load_torchscript(self.path, "decoder", self.device)
+        super().__init__(path, device, layers, batch_size)
         self.channels: int | None = None  # the decoder's own channel count, once it has run
-
-    def _decode(self, z: np.ndarray) -> Tensor:
-        """The decoder's raw output ``(n, C, H, W)`` (checked) for latents ``(n, d)``."""
-        if self.layers is not None:
-            z = broadcast_w_plus(z, self.layers)
-        out = call_module(self.module, torch.from_numpy(z).to(self.device), self.path, "decoder")
-        self._check_output(out, len(z))
-        return out
 
     def _check_output(self, out: Tensor, n: int) -> None:
         if out.ndim != 4 or out.shape[0] != n or out.shape[1] not in (1, 3):
@@ -182,9 +251,7 @@ class ScriptedDecoder:
     def __call__(self, z: np.ndarray) -> np.ndarray:
         """Latents ``(n, d)`` -> uint8 images ``(n, H, W, 3)``; ``ValueError`` on a bad shape
         of ``z`` or of the decoder's output, or when the decoder fails."""
-        z = np.asarray(z, dtype=np.float32)
-        if z.ndim != 2:
-            raise ValueError(f"{self.path}: latents have shape {z.shape}, expected (n, d)")
+        z = self._latents(z)
         parts = [
             self._images(self._decode(z[start : start + self.batch_size]))
             for start in range(0, len(z), self.batch_size)
@@ -254,8 +321,10 @@ class ScriptedJudge:
     kinds: attribute -> "binary" (output is a logit; the column holds its sigmoid) or
     "continuous" (the raw output); image_range: the pixel range the judge expects (0..255 is
     mapped onto it); channels: 3, or 1 for a grey judge (it gets ``(n, 1, H, W)``, the first of
-    the stored images' 3 equal channels). Raises ``FileNotFoundError`` / ``ValueError`` (see
-    :func:`load_torchscript`; also for outputs without a kind).
+    the stored images' 3 equal channels); reads: ``"images"``, or ``"clouds"`` for the judge of
+    a point-cloud decoder (it gets float clouds ``(n, P, 3)`` as they were decoded). Raises
+    ``FileNotFoundError`` / ``ValueError`` (see :func:`load_torchscript`; also for outputs
+    without a kind).
     """
 
     def __init__(
@@ -267,10 +336,13 @@ class ScriptedJudge:
         image_range: Sequence[float] = (0.0, 1.0),
         batch_size: int = 256,
         channels: int = 3,
+        reads: str = "images",
     ) -> None:
         if channels not in (1, 3):
             raise ValueError(f"{path}: a judge reads 1 or 3 image channels, got {channels}")
-        self.channels = channels
+        if reads not in ("images", "clouds"):
+            raise ValueError(f"{path}: a judge reads 'images' or 'clouds', got {reads!r}")
+        self.channels, self.reads = channels, reads
         self.path = Path(path)
         self.outputs = list(outputs)
         if not self.outputs:
@@ -305,8 +377,11 @@ class ScriptedJudge:
 
     @torch.no_grad()
     def __call__(self, images: np.ndarray) -> pd.DataFrame:
-        """uint8 images ``(n, H, W, 3)`` -> ``pred_<attr>`` columns ``(n,)`` in ``outputs``
-        order; ``ValueError`` on bad images, a bad output shape, or when the judge fails."""
+        """uint8 images ``(n, H, W, 3)`` (or clouds ``(n, P, 3)``, see ``reads``) ->
+        ``pred_<attr>`` columns ``(n,)`` in ``outputs`` order; ``ValueError`` on bad input, a
+        bad output shape, or when the judge fails."""
+        if self.reads == "clouds":
+            return self._frame(self._cloud_predictions(images))
         images = np.asarray(images)
         if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
             raise ValueError(
@@ -319,7 +394,26 @@ class ScriptedJudge:
             return self._predictions(out, len(x))
 
         preds = map_image_batches(predict, images, self.batch_size, self.device)
-        preds = preds.reshape(len(images), len(self.outputs))
+        return self._frame(preds.reshape(len(images), len(self.outputs)))
+
+    def _cloud_predictions(self, clouds: np.ndarray) -> np.ndarray:
+        clouds = np.asarray(clouds)
+        if (
+            clouds.ndim != 3
+            or clouds.shape[-1] != 3
+            or not np.issubdtype(clouds.dtype, np.floating)
+        ):
+            raise ValueError(
+                f"{self.path}: clouds must be float (n, P, 3), got {clouds.dtype} {clouds.shape}"
+            )
+        x = torch.from_numpy(clouds.astype(np.float32, copy=False))
+        parts = []
+        for batch in x.split(self.batch_size):
+            out = call_module(self.module, batch.to(self.device), self.path, "judge")
+            parts.append(self._predictions(out, len(batch)))
+        return torch.cat(parts).numpy() if parts else np.zeros((0, len(self.outputs)), np.float32)
+
+    def _frame(self, preds: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame({f"pred_{a}": preds[:, j] for j, a in enumerate(self.outputs)})
 
     def check(self, images: np.ndarray) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from plugen.backbones.torchscript import ScriptedDecoder
+    from plugen.backbones.torchscript import ScriptedCloudDecoder, ScriptedDecoder
     from plugen.model import PluGeN
 
 LATENT_OUT_SUFFIXES = (".npy", ".parquet")
@@ -161,16 +161,20 @@ def read_plugin_latents(
 
 def make_decoder(
     args: argparse.Namespace, dev, latent_dim: int, layers: int | None
-) -> ScriptedDecoder | None:
-    """The ``--decoder`` (checked on one zero latent of width ``latent_dim``), or None without
-    one; ``--decoder`` and ``--images`` go together."""
+) -> ScriptedDecoder | ScriptedCloudDecoder | None:
+    """The ``--decoder`` (checked on one zero latent of width ``latent_dim``; a point-cloud
+    decoder, with ``(n, P, 3)`` output, is found that way too), or None without one;
+    ``--decoder`` and ``--images`` go together."""
     if (args.decoder is None) != (args.images is None):
         raise ValueError("--decoder and --images go together: give both or neither")
     if args.decoder is None:
         return None
-    from plugen.backbones.torchscript import ScriptedDecoder
+    from plugen.backbones.torchscript import ScriptedCloudDecoder, ScriptedDecoder, decoder_output
 
-    decoder = ScriptedDecoder(args.decoder, dev, layers=layers, image_range=args.image_range)
+    if decoder_output(args.decoder, latent_dim, layers, dev) == "cloud":
+        decoder = ScriptedCloudDecoder(args.decoder, dev, layers=layers)
+    else:
+        decoder = ScriptedDecoder(args.decoder, dev, layers=layers, image_range=args.image_range)
     decoder.check(latent_dim)
     return decoder
 
@@ -180,10 +184,11 @@ def write_outputs(
     z: np.ndarray,
     ids: Sequence[str],
     layers: int | None,
-    decoder: ScriptedDecoder | None,
+    decoder: ScriptedDecoder | ScriptedCloudDecoder | None,
 ) -> None:
     """Write latents ``z (n, d)`` to ``args.out`` (as ``(n, layers, d)`` for W+) and, with a
-    decoder, their images to ``args.images``."""
+    decoder, their images to ``args.images`` (for a point-cloud decoder: ``clouds.npy``
+    ``(n, P, 3)`` and the clouds' three-view renderings)."""
     from plugen.data.user import broadcast_w_plus, write_latents
 
     write_latents(args.out, broadcast_w_plus(z, layers) if layers else z, ids)
@@ -194,6 +199,13 @@ def write_outputs(
         from plugen.plots import contact_sheet
 
         images = decoder(z)
+        if images.ndim == 3:  # point clouds
+            from plugen.io import write_clouds
+            from plugen.plots import render_clouds
+
+            write_clouds(images, args.images)
+            print(f"wrote {images.shape} clouds to {args.images}/clouds.npy")
+            images = render_clouds(images)
         write_images(images, args.images, ids)
         sheet = contact_sheet(images, Path(args.images) / "contact_sheet.png")
         print(f"wrote {len(z)} images to {args.images}/ (at a glance: {sheet})")

@@ -92,7 +92,7 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
 
 def evaluate(args: argparse.Namespace) -> int:
     from plugen import experiments, io, tasks
-    from plugen.backbones import image_decoder
+    from plugen.backbones import judged_decoder
     from plugen.editors import load_editor
     from plugen.evaluate.judge import load_judge
 
@@ -111,7 +111,7 @@ def evaluate(args: argparse.Namespace) -> int:
     test = (frame["split"] == "test").to_numpy()
     sources = frame[test].reset_index(drop=True)
     source_z = dict(zip(sources["id"], z[test]))
-    decode = image_decoder(spec.decoder(config).as_dict(), dev)
+    decode = judged_decoder(spec.decoder(config).as_dict(), dev)
     judge = load_judge(spec.judge(config).as_dict(), spec.attributes(config), dev)
     binary = [a for a in spec.judged(config) if a in spec.binary(config)]
     seed, sections = config["seed"], config["custom"]["tasks"]

@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+CLOUD_JUDGES = ("pointnet", "torchscript_cloud")  # judges that read point clouds
+
 
 def load_judge(
     judge: Mapping[str, Any], kinds: Mapping[str, str], device="cpu"
@@ -17,12 +19,13 @@ def load_judge(
     """``uint8 images (n, H, W, 3) -> DataFrame`` with one float32 ``pred_<attr>`` column per
     attribute the judge reads (probability for binary attributes, value for continuous ones),
     for a judge described as in :class:`plugen.experiments.Judge`; a ``pointnet`` judge reads
-    float point clouds ``(n, P, 3)`` instead (:func:`judge_inputs`)."""
+    float point clouds ``(n, P, 3)`` instead, as does a ``torchscript_cloud`` judge (a user's
+    TorchScript judge of clouds; :func:`judge_inputs`)."""
     if judge["kind"] == "classifier":
         from plugen.evaluate.classifier import AttributeClassifier
 
         predict = AttributeClassifier.load(judge["path"], device).predict
-    elif judge["kind"] == "torchscript":
+    elif judge["kind"] in ("torchscript", "torchscript_cloud"):
         from plugen.backbones.torchscript import ScriptedJudge
 
         outputs = list(judge["outputs"])
@@ -33,25 +36,25 @@ def load_judge(
             device,
             image_range=tuple(judge["image_range"]),
             channels=int(judge.get("channels", 3)),
+            reads="clouds" if judge["kind"] in CLOUD_JUDGES else "images",
         )
     elif judge["kind"] == "pointnet":
         from plugen.backbones.pointnet import PointNetClassifier
 
         predict = PointNetClassifier.load(judge["path"], device).predict
     else:
-        raise ValueError(
-            f"judge: kind must be 'classifier', 'torchscript' or 'pointnet', got {judge['kind']!r}"
-        )
+        known = ("classifier", "torchscript", *CLOUD_JUDGES)
+        raise ValueError(f"judge: kind must be one of {known}, got {judge['kind']!r}")
     return lambda images: predict(images).astype(np.float32)
 
 
 def judge_inputs(judge: Mapping[str, Any], samples: pd.DataFrame, root: str | Path) -> np.ndarray:
     """What ``judge`` reads of a samples table (paths relative to ``root``): the point clouds
-    of ``cloud_path`` for a ``pointnet`` judge, else the images of ``image_path``. Raises
-    ValueError naming the missing column."""
+    of ``cloud_path`` for a judge of clouds (:data:`CLOUD_JUDGES`), else the images of
+    ``image_path``. Raises ValueError naming the missing column."""
     from plugen import io
 
-    column = "cloud_path" if judge["kind"] == "pointnet" else "image_path"
+    column = "cloud_path" if judge["kind"] in CLOUD_JUDGES else "image_path"
     if column not in samples.columns:
         raise ValueError(
             f"{root}: the samples have no {column} column for the {judge['kind']} judge"

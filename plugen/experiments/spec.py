@@ -29,8 +29,9 @@ from plugen.experiments.paths import (  # noqa: F401 - Config, results_path: for
 
 @dataclass(frozen=True)
 class Decoder:
-    """How latents become images. kind: "vae" | "gan" (checkpoints of this project) or
-    "torchscript" (a user's module ``(n, d)`` or ``(n, L, d)`` -> ``(n, C, H, W)``)."""
+    """How latents become images (or point clouds). kind: "vae" | "gan" | "pointnet"
+    (checkpoints of this project), "torchscript" (a user's module ``(n, d)`` or ``(n, L, d)`` ->
+    ``(n, C, H, W)``) or "torchscript_cloud" (a user's module -> clouds ``(n, P, 3)``)."""
 
     kind: str
     path: str
@@ -55,9 +56,11 @@ class Decoder:
 @dataclass(frozen=True)
 class Judge:
     """The external judge of decoded images. kind: "classifier" (the shapes attribute
-    classifier checkpoint) or "torchscript" (a user's module images -> ``(n, k)`` logits or
-    values, columns named by ``outputs``). channels: what the judge reads, 3 (RGB) or 1 (grey:
-    a grey decoder's images, stored as 3 equal channels, are given as ``(n, 1, H, W)``)."""
+    classifier checkpoint), "pointnet" (the point-cloud judge checkpoint), "torchscript" (a
+    user's module images -> ``(n, k)`` logits or values, columns named by ``outputs``) or
+    "torchscript_cloud" (the same reading clouds ``(n, P, 3)``). channels: what the judge
+    reads, 3 (RGB) or 1 (grey: a grey decoder's images, stored as 3 equal channels, are given
+    as ``(n, 1, H, W)``)."""
 
     kind: str
     path: str
@@ -109,6 +112,11 @@ class Experiment(ImageTasks, Rivals, ImageData, Explainable, Inpainting):
 
     def judge(self, config: Config) -> Judge | None:
         return None
+
+    def decodes_images(self, config: Config) -> bool:
+        """Whether its decoder gives images (what the image-only tasks need: inpainting,
+        counterfactual explanations)."""
+        return self.payload == "image"
 
     def check(self, config: Config) -> list[str]:
         """Problems with this experiment's config or inputs, one line each (before any job)."""

@@ -4,9 +4,11 @@ import torch
 from torch import Tensor, nn
 
 from plugen.backbones.torchscript import (
+    ScriptedCloudDecoder,
     ScriptedDecoder,
     ScriptedEncoder,
     ScriptedJudge,
+    decoder_output,
     load_torchscript,
 )
 
@@ -159,3 +161,53 @@ def test_encoder_reads_its_range_keeps_the_mean_and_names_a_failing_file(tmp_pat
     np.testing.assert_allclose(z[:3], [[-1, -1, -1, -2], [1, 1, 1, 2], [1, -1, -1, -2 / 3]])
     with pytest.raises(ValueError, match=r"^.*flat\.pt: the encoder failed on input of shape"):
         ScriptedEncoder(_save(WPlus(), tmp_path / "flat.pt"))(images)
+
+
+class Segment(nn.Module):
+    """z (n, d) -> clouds (n, 5, 3): points t * (z0, z1, 0) for t = 0, 0.25, ..., 1."""
+
+    def forward(self, z: Tensor) -> Tensor:
+        t = torch.linspace(0, 1, 5)[None, :, None]
+        end = torch.stack([z[:, 0], z[:, 1], torch.zeros_like(z[:, 0])], 1)
+        return t * end[:, None, :]
+
+
+class Extent(nn.Module):
+    """clouds (n, P, 3) -> [max x, max |y|]."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.stack([x[:, :, 0].amax(1), x[:, :, 1].abs().amax(1)], 1)
+
+
+def test_cloud_decoder_gives_float_clouds_in_any_batch_size(tmp_path):
+    path = _save(Segment(), tmp_path / "cloud.pt")
+    assert decoder_output(path, 2) == "cloud"
+    assert decoder_output(_save(Flat(), tmp_path / "flat.pt"), 2) == "image"
+    z = np.array([[1.0, 2.0], [-1.0, 0.5], [3.0, 0.0]], np.float32)
+    clouds = ScriptedCloudDecoder(path)(z)
+    assert clouds.dtype == np.float32 and clouds.shape == (3, 5, 3)
+    np.testing.assert_allclose(clouds[:, -1], [[1, 2, 0], [-1, 0.5, 0], [3, 0, 0]])
+    np.testing.assert_array_equal(ScriptedCloudDecoder(path, batch_size=2)(z), clouds)
+    assert ScriptedCloudDecoder(path).check(2).shape == (1, 5, 3)
+
+
+def test_cloud_decoder_of_images_or_nan_fails_in_one_line(tmp_path):
+    with pytest.raises(ValueError, match=r"flat.pt: output has shape \(1, 3, 2, 3\), expected"):
+        ScriptedCloudDecoder(_save(Flat(), tmp_path / "flat.pt")).check(2)
+    with pytest.raises(ValueError, match="NaN or infinite coordinates"):
+        ScriptedCloudDecoder(_save(Segment(), tmp_path / "cloud.pt"))(np.full((1, 2), np.nan))
+
+
+def test_judge_of_clouds_reads_float_clouds(tmp_path):
+    path = _save(Extent(), tmp_path / "extent.pt")
+    judge = ScriptedJudge(
+        path, ["long", "width"], {"long": "binary", "width": "continuous"}, reads="clouds"
+    )
+    clouds = ScriptedCloudDecoder(_save(Segment(), tmp_path / "cloud.pt"))(
+        np.array([[2.0, -1.5], [-3.0, 0.25]], np.float32)
+    )
+    preds = judge(clouds)
+    np.testing.assert_allclose(preds["pred_long"], [1 / (1 + np.exp(-2)), 0.5])
+    np.testing.assert_allclose(preds["pred_width"], [1.5, 0.25])
+    with pytest.raises(ValueError, match=r"clouds must be float \(n, P, 3\)"):
+        judge(np.zeros((1, 4, 4, 3), np.uint8))

@@ -162,6 +162,31 @@ def test_generate_decodes_images_through_a_torchscript_decoder(work, trained):
     np.testing.assert_array_equal(sheet[:64, 65:129], np.kron(images[1], np.ones((16, 16, 1))))
 
 
+class Stick(nn.Module):
+    """A point-cloud decoder: z (n, d) -> (n, 4, 3), points t * (z0, 0, 0), t = 0, 1/3, 2/3, 1."""
+
+    def forward(self, z: Tensor) -> Tensor:
+        t = torch.linspace(0, 1, 4)[None, :, None]
+        return t * torch.nn.functional.pad(z[:, :1], (0, 2))[:, None, :]
+
+
+@pytest.mark.filterwarnings("ignore:`torch.jit:DeprecationWarning")
+def test_generate_writes_clouds_and_their_renderings_for_a_point_cloud_decoder(work, trained):
+    from plugen.io import read_clouds
+
+    torch.jit.save(torch.jit.script(Stick()), str(work / "stick.pt"))
+    rc = main(
+        ["generate", "--plugin", str(work / "plugin.pt"), "--set", "h=1.5", "--n", "5"]
+        + ["--out", str(work / "gc.parquet"), "--decoder", str(work / "stick.pt")]
+        + ["--images", str(work / "clouds"), "--device", "cpu"]
+    )
+    assert rc == 0
+    z, ids = read_latents(work / "gc.parquet")
+    clouds = read_clouds([f"clouds/clouds.npy#{i}" for i in range(5)], work)
+    np.testing.assert_allclose(clouds[:, -1], np.c_[z[:, 0], np.zeros((5, 2))], atol=1e-6)
+    assert all((work / "clouds" / f"{i}.png").exists() for i in ids)
+
+
 def test_info_describes_the_plugin(work, trained, capsys):
     assert main(["info", str(work / "plugin.pt")]) == 0
     text = capsys.readouterr().out

@@ -57,13 +57,49 @@ class SmileDecision(torch.nn.Module):
         return 4.0 * torch.log(p / (1 - p))
 
 
+def sphere(n: int) -> np.ndarray:
+    """``n`` points spread over the unit sphere (a Fibonacci lattice), float32 ``(n, 3)``."""
+    i = np.arange(n) + 0.5
+    polar, azimuth = np.arccos(1 - 2 * i / n), np.pi * (1 + 5**0.5) * i
+    xyz = [np.sin(polar) * np.cos(azimuth), np.sin(polar) * np.sin(azimuth), np.cos(polar)]
+    return np.stack(xyz, 1).astype(np.float32)
+
+
+class CloudDecoder(torch.nn.Module):
+    """z (n, 8) -> clouds (n, 64, 3): a sphere stretched along axis c by 0.5 + sigmoid(u_c)."""
+
+    def __init__(self, q: np.ndarray) -> None:
+        super().__init__()
+        self.register_buffer("q", torch.from_numpy(q))
+        self.register_buffer("points", torch.from_numpy(sphere(64)))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        u = torch.asinh(z @ self.q)
+        return self.points[None] * (0.5 + torch.sigmoid(u[:, None, :3]))
+
+
+class CloudJudge(torch.nn.Module):
+    """clouds (n, P, 3) of CloudDecoder -> the outputs of Judge, read off the mean |coordinate|
+    per axis (independent of the points' order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("spread", torch.from_numpy(np.abs(sphere(64)).mean(0)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        p = (x.abs().mean(1) / self.spread - 0.5).clamp(1e-4, 1 - 1e-4)
+        u = torch.log(p / (1 - p))
+        return torch.stack([4.0 * u[:, 0], 4.0 * u[:, 1], 40 + 10 * u[:, 2]], 1)
+
+
 def truth(u: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame({"smile": u[:, 0] > 0, "glasses": u[:, 1] > 0, "age": 40 + 10 * u[:, 2]})
 
 
-def _fabricate(folder, n: int = 3000, seed: int = 0) -> dict:
+def _fabricate(folder, n: int = 3000, seed: int = 0, clouds: bool = False) -> dict:
     """Write latents.npy, latents_std.npy (an encoder's small posterior spread), labels.csv (30%
-    empty cells, smile as -1/1), decoder.pt, judge.pt."""
+    empty cells, smile as -1/1), decoder.pt, judge.pt (with ``clouds``: a point-cloud decoder
+    and its judge)."""
     rng = np.random.default_rng(seed)
     u = rng.normal(size=(n, D)).astype(np.float32)
     q = orthogonal(D, seed)
@@ -73,8 +109,9 @@ def _fabricate(folder, n: int = 3000, seed: int = 0) -> dict:
     labels["smile"] = 2 * labels["smile"] - 1
     labels = labels.mask(rng.random(labels.shape) < 0.3)
     labels.to_csv(folder / "labels.csv", index=False)
-    torch.jit.script(Decoder(q)).save(str(folder / "decoder.pt"))
-    torch.jit.script(Judge()).save(str(folder / "judge.pt"))
+    decoder, judge = (CloudDecoder(q), CloudJudge()) if clouds else (Decoder(q), Judge())
+    torch.jit.script(decoder).save(str(folder / "decoder.pt"))
+    torch.jit.script(judge).save(str(folder / "judge.pt"))
     torch.jit.script(SmileDecision()).save(str(folder / "decision.pt"))
     return {
         "latents": str(folder / "latents.npy"),
@@ -110,8 +147,8 @@ def _hashes(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def fabricate_custom():
-    """``fabricate_custom(folder, n=3000, seed=0)``: the user model's files in ``folder``; returns
-    the ``custom`` section's file keys."""
+    """``fabricate_custom(folder, n=3000, seed=0, clouds=False)``: the user model's files in
+    ``folder``; returns the ``custom`` section's file keys."""
     return _fabricate
 
 

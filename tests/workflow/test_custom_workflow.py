@@ -272,6 +272,13 @@ class GreyDecoder(torch.nn.Module):
         return img
 
 
+class Judge2D(torch.nn.Module):
+    """images (n, 3, H, W) -> (n, 3): fails on anything of another rank."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean((2, 3))
+
+
 class GreyJudge(torch.nn.Module):
     """grey images (n, 1, 8, 8) -> (n, 3); a 3-channel image fails in its 1-channel conv."""
 
@@ -329,3 +336,54 @@ def test_custom_rivals_join_every_table_when_listed(tmp_path, fabricate_custom, 
     cfg["custom"]["baselines"] = {"methods": ["msp"]}
     with pytest.raises(ValueError, match=r"custom.baselines.methods: \['msp'\] train on"):
         validate_config(cfg)
+
+
+@pytest.mark.slow
+def test_a_point_cloud_decoder_runs_every_task_judged_on_its_clouds(
+    tmp_path, snakemake, fabricate_custom, custom_config
+):
+    from plugen import experiments
+    from plugen.config import validate_config
+
+    files = fabricate_custom(tmp_path, n=1500, clouds=True)
+    cfg = custom_config(files)
+    spec = experiments.get("custom")
+    checked = validate_config(cfg)
+    assert spec.decoder(checked).kind == "torchscript_cloud"
+    assert spec.judge(checked).kind == "torchscript_cloud"
+    (tmp_path / "cfg.yaml").write_text(yaml.safe_dump(cfg))
+    snakemake(tmp_path, "--configfile", "cfg.yaml")
+    res = tmp_path / "results" / "custom"
+    for task in ("generation", "manipulation", "flip", "gradual"):
+        samples, _ = io.read_table(res / "samples" / f"{task}.parquet", io.SAMPLES)
+        clouds = io.read_clouds(samples["cloud_path"], res / "samples")
+        assert clouds.shape == (len(samples), 64, 3)
+        assert all((res / "samples" / p).exists() for p in samples["image_path"])  # renderings
+    metrics = {p.stem: io.read_table(p, io.METRICS)[0] for p in (res / "metrics").glob("*")}
+    gen = metrics["generation"].set_index("attribute")
+    assert gen.loc["mean", "accuracy"] >= 0.9, gen
+    flip = metrics["flip"].query("attribute == 'mean'").iloc[0]
+    assert flip["accuracy"] >= 0.9 and flip["preserved"] >= 0.9, metrics["flip"]
+    assert metrics["gradual"]["spearman"].iloc[0] >= 0.9
+    assert (res / "figures" / "generation.png").exists()
+
+
+def test_image_only_tasks_refuse_a_point_cloud_decoder(tmp_path, fabricate_custom, custom_config):
+    files = fabricate_custom(tmp_path, n=200, clouds=True)
+    cfg = custom_config(files)
+    cfg["custom"]["inpaint"] = {"enabled": True}
+    assert _problems(cfg) == [
+        "custom.inpaint.enabled: inpainting needs images; custom decodes point clouds"
+    ]
+    cfg["custom"]["inpaint"] = {"enabled": False}
+    cfg["custom"]["explain"] = {"enabled": True, "model": files["classifier"]}
+    assert _problems(cfg) == [
+        "custom.explain.enabled: counterfactual explanations need images; custom decodes "
+        "point clouds"
+    ]
+    torch.jit.script(Judge2D()).save(files["classifier"])  # reads images, gets clouds
+    cfg["custom"]["inpaint"] = cfg["custom"]["explain"] = {"enabled": False}
+    (problem,) = _problems(cfg)
+    assert problem.startswith(
+        f"{files['classifier']}: the judge failed on input of shape (1, 64, 3)"
+    )

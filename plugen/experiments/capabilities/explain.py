@@ -18,7 +18,7 @@ class Explainable:
     def explain(self, config: Config) -> Mapping[str, Any] | None:
         """The ``<name>.explain`` settings when the counterfactual task is on, else None."""
         section = config.get(self.name, {}).get("explain")
-        return section if section and section["enabled"] and self.payload == "image" else None
+        return section if section and section["enabled"] and self.decodes_images(config) else None
 
     def decision_model(self, config: Config) -> dict[str, str]:
         """The decision model explained: the user's TorchScript file (``<name>.explain.model``,
@@ -73,6 +73,12 @@ class Explainable:
 
         section = self.explain(config)
         if not section:
+            asked = config.get(self.name, {}).get("explain")
+            if asked and asked["enabled"] and not self.decodes_images(config):
+                return [
+                    f"{self.name}.explain.enabled: counterfactual explanations need images; "
+                    f"{self.name} decodes point clouds"
+                ]
             return []
         attrs, key, problems = self.attributes(config), f"{self.name}.explain", []
         if section["input"] == "image" and self.decoder(config) is None:

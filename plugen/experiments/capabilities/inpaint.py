@@ -19,7 +19,7 @@ class Inpainting:
         with a decoder and a judge; else None."""
         section = config.get(self.name, {}).get("inpaint")
         ready = (
-            self.payload == "image"
+            self.decodes_images(config)
             and self.decoder(config) is not None
             and self.judge(config) is not None
         )
@@ -56,6 +56,8 @@ class Inpainting:
         if not section or not section["enabled"]:
             return []
         key = f"{self.name}.inpaint"
+        if not self.decodes_images(config):
+            return [f"{key}.enabled: inpainting needs images; {self.name} decodes point clouds"]
         if self.inpaint(config) is None:
             return [
                 f"{key}.enabled: the task needs a decoder and a judge, and {self.name} "

@@ -84,43 +84,59 @@ class UserFilesExperiment(Experiment):
 
 
 @lru_cache(maxsize=8)
-def _channels(
+def _probe(
     path: str, layers: int | None, image_range: tuple, latent_dim: int, stamp: tuple
-) -> int:
-    from plugen.backbones.torchscript import ScriptedDecoder
+) -> tuple[str, int]:
+    from plugen.backbones.torchscript import ScriptedDecoder, decoder_output
 
     try:
+        if decoder_output(path, latent_dim, layers) == "cloud":
+            return "cloud", 0
         dec = ScriptedDecoder(path, layers=layers, image_range=image_range)
         dec.check(latent_dim)
-        return dec.channels or 3
+        return "image", dec.channels or 3
     except Exception:  # noqa: BLE001 - check_models reports a failing decoder, in one line
-        return 3
+        return "image", 3
+
+
+def decoder_output(path: str, layers: int | None, image_range: tuple, latent_dim: int) -> str:
+    """What the user's TorchScript decoder at ``path`` returns, found by decoding one latent
+    (once per file version): ``"cloud"`` for point clouds ``(n, P, 3)``, else ``"image"`` (also
+    when it cannot run: its check says why)."""
+    stamp = file_stamp([path])
+    return _probe(path, layers, tuple(image_range), latent_dim, stamp)[0]
 
 
 def decoder_channels(decoder: Decoder, latent_dim: int) -> int:
     """The channel count of the user's decoder's images (1 grey, 3 RGB), found by decoding one
     latent (once per file version); 3 when the decoder cannot run (its check says why)."""
     stamp = file_stamp(decoder.files())
-    return _channels(decoder.path, decoder.layers, decoder.image_range, latent_dim, stamp)
+    probe = _probe(decoder.path, decoder.layers, decoder.image_range, latent_dim, stamp)
+    return probe[1] or 3
 
 
 def check_models(decoder: Decoder, judge: Judge | None, latent_dim: int) -> list[str]:
-    """Run one latent through the user's decoder (and its image through the judge): a module
-    with the wrong output shape fails here, before any job."""
-    from plugen.backbones.torchscript import ScriptedDecoder, ScriptedJudge
+    """Run one latent through the user's decoder (and its image or cloud through the judge): a
+    module with the wrong output shape fails here, before any job."""
+    from plugen.backbones.torchscript import ScriptedCloudDecoder, ScriptedDecoder, ScriptedJudge
 
     try:
-        dec = ScriptedDecoder(decoder.path, layers=decoder.layers, image_range=decoder.image_range)
-        images = dec.check(latent_dim)
+        clouds = decoder.kind == "torchscript_cloud"
+        if clouds:
+            dec = ScriptedCloudDecoder(decoder.path, layers=decoder.layers)
+        else:
+            dec = ScriptedDecoder(
+                decoder.path, layers=decoder.layers, image_range=decoder.image_range
+            )
+        decoded = dec.check(latent_dim)
         if judge is not None:
+            reading = (
+                {"reads": "clouds"}
+                if clouds
+                else {"image_range": judge.image_range, "channels": dec.channels}
+            )
             kinds = dict.fromkeys(judge.outputs, "binary")
-            ScriptedJudge(
-                judge.path,
-                list(judge.outputs),
-                kinds,
-                image_range=judge.image_range,
-                channels=dec.channels,
-            ).check(images)
+            ScriptedJudge(judge.path, list(judge.outputs), kinds, **reading).check(decoded)
     except Exception as exc:  # noqa: BLE001 - the user's modules may raise anything
         first = str(exc).splitlines()[0] if str(exc).strip() else ""
         return [

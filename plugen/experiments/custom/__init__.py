@@ -1,6 +1,8 @@
 """custom: the user's own latents, labels, and optionally decoder and judge (TorchScript).
 
-Nothing is trained but the plugin. Latents and labels are read by :mod:`plugen.data.user`
+Nothing is trained but the plugin. The decoder returns images, or point clouds ``(n, P, 3)``
+(found by decoding one latent), which are stored beside their three-view renderings and judged
+as clouds. Latents and labels are read by :mod:`plugen.data.user`
 (W+ latents ``(n, L, d)`` reduced to ``(n, d)`` and broadcast back before decoding), kinds are
 inferred from the label values unless ``custom.kinds`` says otherwise. Which image tasks run
 depends on the attributes: ``generation`` and ``flip`` need a binary attribute, ``manipulation``
@@ -17,6 +19,7 @@ from typing import Any
 from plugen.experiments.capabilities.user_files import (
     UserFilesExperiment,
     decoder_channels,
+    decoder_output,
     file_stamp,
 )
 from plugen.experiments.spec import Config, Decoder, Judge, register
@@ -52,17 +55,26 @@ class Custom(UserFilesExperiment):
         c = config["custom"]
         if not c["decoder"]:
             return None
-        layers = user_data(config).layers
-        return Decoder("torchscript", c["decoder"], layers, tuple(c["image_range"]))
+        layers, image_range = user_data(config).layers, tuple(c["image_range"])
+        output = decoder_output(c["decoder"], layers, image_range, self.latent_dim(config))
+        kind = "torchscript_cloud" if output == "cloud" else "torchscript"
+        return Decoder(kind, c["decoder"], layers, image_range)
 
     def judge(self, config: Config) -> Judge | None:
         c = config["custom"]
         if not c["classifier"]:
             return None
         outputs = tuple(c["classifier_outputs"] or self.attributes(config))
-        decoder = self.decoder(config)
+        decoder, image_range = self.decoder(config), tuple(c["image_range"])
+        if decoder is not None and decoder.kind == "torchscript_cloud":
+            return Judge("torchscript_cloud", c["classifier"], outputs, image_range)
         channels = decoder_channels(decoder, self.latent_dim(config)) if decoder else 3
-        return Judge("torchscript", c["classifier"], outputs, tuple(c["image_range"]), channels)
+        return Judge("torchscript", c["classifier"], outputs, image_range, channels)
+
+    def decodes_images(self, config: Config) -> bool:
+        """False for a point-cloud decoder (its clouds are judged and rendered, not masked)."""
+        decoder = self.decoder(config)
+        return decoder is None or decoder.kind != "torchscript_cloud"
 
     def tasks(self, config: Config) -> tuple[str, ...]:
         from plugen.tasks import gradual_attribute
