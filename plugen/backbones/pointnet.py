@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -139,9 +140,22 @@ class PointNetAE(ConfigCheckpoint, nn.Module):
         return self.decode(z)
 
 
-def chamfer_loss(ae: PointNetAE, batch: tuple[Tensor, ...]) -> dict[str, Tensor]:
-    """Mean Chamfer distance between a batch of clouds ``(b, P, 3)`` and their reconstructions."""
-    x = batch[0]
+def point_subset(x: Tensor, k: int | None) -> Tensor:
+    """``k`` of the points of every cloud of ``x`` ``(n, P, 3)``, drawn at random (torch's
+    generator; the same draw for the whole batch): ``(n, k, 3)``; ``x`` itself when ``k`` is
+    None or not below P."""
+    if k is None or k >= x.shape[1]:
+        return x
+    return x[:, torch.randperm(x.shape[1], device=x.device)[:k]]
+
+
+def chamfer_loss(
+    ae: PointNetAE, batch: tuple[Tensor, ...], points: int | None = None
+) -> dict[str, Tensor]:
+    """Mean Chamfer distance between a batch of clouds ``(b, P, 3)`` and their reconstructions;
+    in training mode with ``points``, of a random subset of that many points of each cloud (the
+    encoder's input and the Chamfer target)."""
+    x = point_subset(batch[0], points if ae.training else None)
     return {"loss": chamfer_batch(ae(x), x).mean()}
 
 
@@ -153,10 +167,13 @@ def fit_autoencoder(
     *,
     val_clouds: np.ndarray | None = None,
     history: History | None = None,
+    train_points: int | None = None,
 ) -> tuple[PointNetAE, History]:
     """Train a :class:`PointNetAE` on clouds ``(n, P, 3)`` with :func:`plugen.train.train`
     (Chamfer loss). ae_kwargs: its arguments (``n_points`` defaults to P). val_clouds: the
-    early-stopping set (else a ``cfg.val_fraction`` split)."""
+    early-stopping set (else a ``cfg.val_fraction`` split). train_points: each training step
+    sees a random subset of that many points of each cloud (faster; validation sees them all).
+    """
     clouds = check_clouds(clouds, "fit_autoencoder")
     seed_everything(cfg.seed)  # seeded weight init
     ae = PointNetAE(**{"n_points": clouds.shape[1], **(ae_kwargs or {})})
@@ -165,7 +182,7 @@ def fit_autoencoder(
         val = [torch.from_numpy(check_clouds(val_clouds, "fit_autoencoder", ae.n_points))]
     history = train(
         ae,
-        chamfer_loss,
+        partial(chamfer_loss, points=train_points),
         [torch.from_numpy(check_clouds(clouds, "fit_autoencoder", ae.n_points))],
         cfg,
         val_data=val,
@@ -263,11 +280,14 @@ class PointNetClassifier(AttributeOutputs, ConfigCheckpoint, nn.Module):
         return pd.DataFrame({f"pred_{a}": out[:, i] for i, a in enumerate(self.kinds)})
 
 
-def classifier_loss(clf: PointNetClassifier, batch: tuple[Tensor, ...]) -> dict[str, Tensor]:
+def classifier_loss(
+    clf: PointNetClassifier, batch: tuple[Tensor, ...], points: int | None = None
+) -> dict[str, Tensor]:
     """The attribute classifiers' loss (:func:`plugen.evaluate.classifier.attribute_loss`) of a
-    batch of clouds ``(b, P, 3)`` and labels ``(b, k)`` (NaN masked)."""
+    batch of clouds ``(b, P, 3)`` and labels ``(b, k)`` (NaN masked); in training mode with
+    ``points``, on a random subset of that many points of each cloud."""
     x, y = batch
-    return attribute_loss(clf, clf(x), y)
+    return attribute_loss(clf, clf(point_subset(x, points if clf.training else None)), y)
 
 
 def fit_point_classifier(
@@ -279,17 +299,19 @@ def fit_point_classifier(
     *,
     clf_kwargs: dict | None = None,
     history: History | None = None,
+    train_points: int | None = None,
 ) -> tuple[PointNetClassifier, History]:
     """Train a :class:`PointNetClassifier` on clouds ``(n, P, 3)`` and ``labels`` (one column
-    per attribute of ``kinds``, rows aligned, NaN = unknown, binary 0/1). Raises ValueError for
-    misaligned rows, missing columns or binary values other than 0/1."""
+    per attribute of ``kinds``, rows aligned, NaN = unknown, binary 0/1); train_points as
+    :func:`fit_autoencoder`. Raises ValueError for misaligned rows, missing columns or binary
+    values other than 0/1."""
     clouds = check_clouds(clouds, "fit_point_classifier")
     y, mean, std = classifier_targets(labels, kinds, len(clouds), "fit_point_classifier", "clouds")
     seed_everything(cfg.seed)  # seeded weight init
     clf = PointNetClassifier(kinds, mean=mean, std=std, **(clf_kwargs or {}))
     history = train(
         clf,
-        classifier_loss,
+        partial(classifier_loss, points=train_points),
         [torch.from_numpy(clouds), torch.from_numpy(y)],
         cfg,
         device=device,

@@ -24,6 +24,7 @@ ae, hist = fit_autoencoder(
     device,
     val_clouds=clouds["val"],
     history=History("autoencoder", log),
+    train_points=c["train_points"],
 )
 ae.save(sm.output.model)
 io.write_table(sm.output.history, hist.to_frame(), io.HISTORY)

@@ -28,6 +28,7 @@ clf, hist = fit_point_classifier(
     device,
     clf_kwargs={"widths": sm.params.cfg["widths"]},
     history=History("judge", log),
+    train_points=sm.params.cfg["train_points"],
 )
 clf.save(sm.output.model)
 io.write_table(sm.output.history, hist.to_frame(), io.HISTORY)
