@@ -7,11 +7,13 @@ import torch
 from plugen.backbones.pointnet import (
     PointNetAE,
     PointNetClassifier,
+    chamfer_loss,
     decode_latents,
     encode_clouds,
     fit_autoencoder,
     fit_point_classifier,
     latent_spread,
+    point_subset,
     reconstruction_chamfer,
 )
 from plugen.experiments.shapes3d.data import Shapes3DConfig, render
@@ -69,6 +71,23 @@ def test_a_short_training_run_lowers_the_chamfer_distance(clouds):
     assert trained < 0.5 * untrained
     losses = history.to_frame()["train_loss"]
     assert len(losses) == 25 and losses.iloc[-1] < 0.5 * losses.iloc[0]
+
+
+def test_point_subsets_train_on_fewer_points_and_validate_on_all(clouds):
+    x = torch.arange(2 * 6 * 3, dtype=torch.float32).reshape(2, 6, 3)
+    torch.manual_seed(0)
+    sub = point_subset(x, 4)
+    assert sub.shape == (2, 4, 3)
+    rows = [{tuple(p) for p in c.reshape(-1, 3).tolist()} for c in (x, sub)]
+    assert rows[1] <= rows[0] and len(rows[1]) == 8  # 4 distinct points of each cloud
+    assert point_subset(x, None) is x and point_subset(x, 6) is x
+    ae = PointNetAE(n_points=POINTS, latent_dim=32).eval()
+    batch = (torch.from_numpy(clouds[0][:8]),)
+    full = chamfer_loss(ae, batch)["loss"]
+    torch.testing.assert_close(chamfer_loss(ae, batch, points=16)["loss"], full)  # eval: all
+    cfg = _config(epochs=4, val_fraction=0.0, lr=2e-3)
+    runs = [fit_autoencoder(clouds[0], cfg, {"latent_dim": 32}, train_points=32) for _ in "ab"]
+    np.testing.assert_array_equal(*(encode_clouds(ae, clouds[0]) for ae, _ in runs))  # seeded
 
 
 def test_the_classifier_learns_hollow_above_chance():
