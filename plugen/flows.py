@@ -107,11 +107,15 @@ COUPLINGS = {"nice": AdditiveCoupling, "affine": AffineCoupling}
 
 
 class NICE(nn.Module):
-    """Stack of ``n_couplings`` couplings (alternating masks), optional diagonal scaling.
+    """Stack of ``n_couplings`` couplings (alternating masks), optional diagonal scaling, after
+    an optional fixed whitening.
 
     dim: width of the latent; coupling: ``"nice"`` (additive, the paper's) or ``"affine"``;
     context: width of a conditioning vector every coupling net also reads (0: none; a
     conditional flow of the same family, the rival that tells what PluGeN's prior buys);
+    whiten: first map x by a fixed symmetric ``C^(-1/2)`` of the data's covariance C (set by
+    :meth:`set_whitening`; identity until then), so a volume-preserving flow sees unit
+    covariance (a thin latent manifold is not spread over the whole of N(0, I));
     forward ``(n, dim) -> ((n, dim), (n,))`` log|det J|. Raises ValueError for an unknown
     coupling or fewer than one coupling.
     """
@@ -125,6 +129,7 @@ class NICE(nn.Module):
         scaling: bool = False,
         coupling: str = "nice",
         context: int = 0,
+        whiten: bool = False,
     ) -> None:
         super().__init__()
         if n_couplings < 1:
@@ -137,6 +142,30 @@ class NICE(nn.Module):
             layer(dim, hidden, n_layers, parity=i, context=context) for i in range(n_couplings)
         )
         self.log_scale = nn.Parameter(torch.zeros(dim)) if scaling else None
+        self.whiten = whiten
+        if whiten:
+            self.register_buffer("whitener", torch.eye(dim))
+            self.register_buffer("unwhitener", torch.eye(dim))
+            self.register_buffer("whiten_logdet", torch.zeros(()))
+
+    @torch.no_grad()
+    def set_whitening(self, cov: Tensor, floor: float = 0.0) -> None:
+        """Set the fixed whitening from a covariance ``(dim, dim)``: eigenvalues below
+        ``floor`` (and below 1e-6 times the largest) are raised to it, so directions the data
+        hardly spans are stretched at most ``floor ** -0.5`` times. Raises ValueError for a
+        flow built without ``whiten`` or a covariance of another shape."""
+        if not self.whiten:
+            raise ValueError("set_whitening: the flow was built without whiten=True")
+        if cov.shape != (self.dim, self.dim):
+            raise ValueError(
+                f"set_whitening: cov has shape {tuple(cov.shape)}, expected "
+                f"({self.dim}, {self.dim})"
+            )
+        eigval, eigvec = torch.linalg.eigh(cov.double())
+        eigval = eigval.clamp_min(max(floor, 1e-6 * float(eigval.max())))
+        self.whitener.copy_((eigvec * eigval.rsqrt()) @ eigvec.T)
+        self.unwhitener.copy_((eigvec * eigval.sqrt()) @ eigvec.T)
+        self.whiten_logdet.fill_(float(-0.5 * eigval.log().sum()))
 
     def _check(self, x: Tensor) -> None:
         if x.ndim != 2 or x.shape[1] != self.dim:
@@ -147,6 +176,9 @@ class NICE(nn.Module):
         ``(y, log|det dy/dx|)`` with shapes (n, dim) and (n,)."""
         self._check(x)
         logdet = x.new_zeros(x.shape[0])
+        if self.whiten:
+            x = x @ self.whitener.T
+            logdet = logdet + self.whiten_logdet
         for layer in self.couplings:
             x, ld = layer.forward_logdet(x, context)
             logdet = logdet + ld
@@ -162,6 +194,8 @@ class NICE(nn.Module):
             y = y * torch.exp(-self.log_scale)
         for layer in reversed(self.couplings):
             y = layer.inverse(y, context)
+        if self.whiten:
+            y = y @ self.unwhitener.T
         return y
 
     def log_abs_det(self, x: Tensor, context: Tensor | None = None) -> Tensor:

@@ -51,6 +51,8 @@ class PluGeNConfig:
     scaling: bool = False
     standardize_latents: bool = True
     coupling: str = "nice"
+    whiten: bool = False
+    whiten_floor: float = 0.0
 
 
 def flow_settings(section: Mapping[str, object]) -> dict[str, object]:
@@ -124,6 +126,8 @@ class PluGeN:
         scaling: bool = False,
         standardize_latents: bool = True,
         coupling: str = "nice",
+        whiten: bool = False,
+        whiten_floor: float = 0.0,
         device: str | torch.device = "cpu",
     ) -> None:
         attributes = list(attributes)
@@ -157,6 +161,8 @@ class PluGeN:
             scaling=scaling,
             standardize_latents=standardize_latents,
             coupling=coupling,
+            whiten=bool(whiten),
+            whiten_floor=float(whiten_floor),
         )
         self.device = torch.device(device)
         self.flow = self._new_flow().to(self.device)
@@ -173,7 +179,15 @@ class PluGeN:
 
     def _new_flow(self) -> NICE:
         c = self.config
-        return NICE(c.latent_dim, c.n_couplings, c.n_layers, c.hidden, c.scaling, c.coupling)
+        return NICE(
+            c.latent_dim,
+            c.n_couplings,
+            c.n_layers,
+            c.hidden,
+            c.scaling,
+            c.coupling,
+            whiten=c.whiten,
+        )
 
     # ------------------------------------------------------------------ properties
     @property
@@ -379,6 +393,12 @@ class PluGeN:
         if self.config.standardize_latents:
             self.stats.z_mean = z.mean(0).tolist()
             self.stats.z_std = posterior.aggregate_std(z, z_std).clamp_min(1e-6).tolist()
+        if self.config.whiten:  # the aggregate posterior's covariance, in standardized units
+            zs = self._standardize(z)
+            cov = torch.cov(zs.T).reshape(self.latent_dim, self.latent_dim)
+            if z_std is not None:
+                cov = cov + torch.diag((z_std / torch.tensor(self.stats.z_std)).pow(2).mean(0))
+            self.flow.set_whitening(cov.to(self.device), self.config.whiten_floor)
         for j, a in enumerate(self.attributes):
             col = y[:, j][~torch.isnan(y[:, j])]
             if self.kinds[a] == "continuous":

@@ -78,3 +78,28 @@ def test_affine_couplings_start_as_the_identity_and_unknown_couplings_are_refuse
     assert torch.equal(y, x) and torch.equal(logdet, torch.zeros(3))
     with pytest.raises(ValueError, match="coupling must be one of"):
         NICE(5, coupling="spline")
+
+
+def test_whitening_gives_unit_covariance_its_log_det_and_an_exact_inverse():
+    torch.manual_seed(0)
+    a = torch.randn(4, 4, dtype=torch.float64)
+    cov = a @ a.T + 0.01 * torch.eye(4, dtype=torch.float64)  # one thin direction at most
+    x = torch.randn(20000, 4, dtype=torch.float64) @ torch.linalg.cholesky(cov).T
+    flow = NICE(4, n_couplings=2, n_layers=2, hidden=8, whiten=True).double()
+    with torch.no_grad():
+        for p in flow.parameters():
+            p.zero_()  # couplings = identity: the flow is the whitening alone
+    flow.set_whitening(cov)
+    y, logdet = flow(x)
+    torch.testing.assert_close(torch.cov(y.T), torch.eye(4, dtype=torch.float64), atol=0.05, rtol=0)
+    torch.testing.assert_close(logdet[0], -0.5 * torch.logdet(cov))
+    torch.testing.assert_close(flow.inverse(y), x)
+    jac = torch.autograd.functional.jacobian(lambda v: flow(v[None])[0][0], x[0])
+    torch.testing.assert_close(torch.linalg.slogdet(jac).logabsdet, logdet[0])
+    big = float(torch.linalg.eigvalsh(cov).max()) * 2  # a floor above every eigenvalue
+    flow.set_whitening(cov, floor=big)
+    torch.testing.assert_close(flow(x)[0], x / big**0.5)
+    with pytest.raises(ValueError, match="built without whiten=True"):
+        NICE(4).set_whitening(cov)
+    with pytest.raises(ValueError, match=r"cov has shape \(3, 3\), expected \(4, 4\)"):
+        flow.set_whitening(cov[:3, :3])
