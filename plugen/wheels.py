@@ -14,8 +14,10 @@ Standard library only.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
 import subprocess
 import sys
 import zipfile
@@ -26,6 +28,11 @@ from plugen.digest import file_sha256
 log = logging.getLogger(__name__)
 
 _REQUIRED = ("version", "filename", "sha256")
+#: where pinned wheels are kept: $PLUGEN_WHEEL_DIR, else the user's cache folder
+DEFAULT_WHEEL_DIR = Path(
+    os.environ.get("PLUGEN_WHEEL_DIR")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "plugen" / "wheels"
+)
 
 
 def load_wheel_meta(meta: dict | str | Path) -> tuple[dict, str]:
@@ -94,6 +101,35 @@ def fetch_wheel(meta: dict | str | Path, wheel_dir: str | Path) -> Path:
             )
     _check_hash(wheel, data["sha256"], label)
     return wheel
+
+
+def resolve_wheel(where: str | Path | None, meta: dict | str | Path) -> Path:
+    """The pinned wheel of ``meta``: ``where`` is the wheel file itself or a folder (default
+    :data:`DEFAULT_WHEEL_DIR`) where it is downloaded when absent. Raises ValueError on a wrong
+    sha256 or file name, RuntimeError when it cannot be downloaded."""
+    data, label = load_wheel_meta(meta)
+    where = DEFAULT_WHEEL_DIR if where is None else Path(where)
+    if where.is_file():
+        if where.name != data["filename"]:
+            raise ValueError(f"{where}: expected the wheel {data['filename']} ({label})")
+        where = where.parent
+    return fetch_wheel(meta, where)
+
+
+def read_pinned_member(
+    wheel: str | Path, member: str, sha256: str | None, label: str, what: str = ""
+) -> bytes:
+    """:func:`read_member`, checked against the member's pinned ``sha256`` (None: refused);
+    ``label`` names the pin and ``what`` ends the one-line ValueError of a mismatch (e.g. "the
+    vocabulary changed")."""
+    raw = read_member(wheel, member)
+    got = hashlib.sha256(raw).hexdigest()
+    if sha256 is None or got != str(sha256).lower():
+        end = f"; {what}" if what else ""
+        raise ValueError(
+            f"{Path(wheel).name}:{member}: sha256 is {got}, expected {sha256} ({label}){end}"
+        )
+    return raw
 
 
 def read_member(wheel: str | Path, member: str) -> bytes:

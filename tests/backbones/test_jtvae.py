@@ -128,7 +128,8 @@ def test_slots_and_stereo_candidates():
 def _wheel_dir():
     """The pinned wheel's folder (the library's default cache), fetched from PyPI when absent;
     skipped when it cannot be (no network)."""
-    from plugen.backbones.jtvae.weights import DEFAULT_WHEEL_DIR, resolve_wheel
+    from plugen.backbones.jtvae.weights import resolve_wheel
+    from plugen.wheels import DEFAULT_WHEEL_DIR
 
     try:
         return resolve_wheel(DEFAULT_WHEEL_DIR).parent

@@ -140,7 +140,8 @@ TINY_JTVAE = {
 def _jtvae_wheel():
     """The pinned JT-VAE wheel in the library's cache (fetched from PyPI when absent; the test
     skips when it cannot be); the workflow copies it from there."""
-    from plugen.backbones.jtvae.weights import DEFAULT_WHEEL_DIR, resolve_wheel
+    from plugen.backbones.jtvae.weights import resolve_wheel
+    from plugen.wheels import DEFAULT_WHEEL_DIR
 
     try:
         return resolve_wheel(DEFAULT_WHEEL_DIR)

@@ -9,23 +9,17 @@ vocabulary's sha256. Only those two members are read (the checkpoint with
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-import os
 from importlib.resources import files
 from pathlib import Path
 
 import torch
 
-from plugen.wheels import fetch_wheel, load_wheel_meta, read_member
+from plugen.wheels import load_wheel_meta, read_member, read_pinned_member
+from plugen.wheels import resolve_wheel as resolve_pinned
 
 WHEEL_META = files(__package__) / "jtvae_wheel.json"
-#: where the pinned wheel is kept: $PLUGEN_WHEEL_DIR, else the user's cache folder
-DEFAULT_WHEEL_DIR = Path(
-    os.environ.get("PLUGEN_WHEEL_DIR")
-    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "plugen" / "wheels"
-)
 HIDDEN, LATENT, DEPTH = 450, 56, 3
 
 # checkpoint name prefix -> module name prefix in JTVAE (the embedding is shared three ways)
@@ -94,17 +88,9 @@ def load_state_strict(model: torch.nn.Module, state: dict[str, torch.Tensor]) ->
 
 
 def resolve_wheel(where: str | Path | None = None, meta: dict | str | Path | None = None) -> Path:
-    """The pinned wheel: ``where`` is the wheel file itself or a folder (default
-    ``$PLUGEN_WHEEL_DIR``, else ``~/.cache/plugen/wheels``) where it is downloaded when absent.
-    Raises ValueError on a wrong sha256, RuntimeError when it cannot be downloaded."""
-    meta = WHEEL_META if meta is None else meta
-    data, label = load_wheel_meta(meta)
-    where = DEFAULT_WHEEL_DIR if where is None else Path(where)
-    if where.is_file():
-        if where.name != data["filename"]:
-            raise ValueError(f"{where}: expected the wheel {data['filename']} ({label})")
-        where = where.parent
-    return fetch_wheel(meta, where)
+    """The pinned JT-VAE wheel (:func:`plugen.wheels.resolve_wheel`; ``meta`` defaults to
+    :data:`WHEEL_META`)."""
+    return resolve_pinned(where, WHEEL_META if meta is None else meta)
 
 
 def load_vocab(wheel: str | Path, meta: dict | str | Path | None = None):
@@ -114,13 +100,9 @@ def load_vocab(wheel: str | Path, meta: dict | str | Path | None = None):
     from plugen.backbones.jtvae.chem import Vocab
 
     data, label = load_wheel_meta(WHEEL_META if meta is None else meta)
-    raw = read_member(wheel, data["vocab"])
-    got = hashlib.sha256(raw).hexdigest()
-    if got != data["vocab_sha256"]:
-        raise ValueError(
-            f"{Path(wheel).name}:{data['vocab']}: sha256 is {got}, expected "
-            f"{data['vocab_sha256']} ({label}); the vocabulary changed"
-        )
+    raw = read_pinned_member(
+        wheel, data["vocab"], data["vocab_sha256"], label, "the vocabulary changed"
+    )
     return Vocab.from_text(raw.decode())
 
 

@@ -55,8 +55,8 @@ def fetch_jtvae_wheel(
     folder. The result is always hash-checked. Raises ValueError when ``dest`` is not named as
     the pin or the hash differs, RuntimeError when pip fails (no network).
     """
-    from plugen.backbones.jtvae.weights import DEFAULT_WHEEL_DIR
     from plugen.digest import file_sha256
+    from plugen.wheels import DEFAULT_WHEEL_DIR
 
     meta = wheel_meta_path() if meta is None else meta
     data, label = load_wheel_meta(meta)

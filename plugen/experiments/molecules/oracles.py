@@ -27,10 +27,8 @@ of the pinned ``MoleculeACE`` wheel (``moleculeace_wheel.json``); actives are pK
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
-import os
 import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,7 +39,8 @@ from typing import Any
 
 import numpy as np
 
-from plugen.wheels import fetch_wheel, load_wheel_meta, read_member
+from plugen.wheels import load_wheel_meta, read_pinned_member
+from plugen.wheels import resolve_wheel as resolve_pinned
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +52,6 @@ FINGERPRINT_KINDS = ("ecfp4_bits", "ecfp4_counts", "fcfp6_counts")
 # package data next to this module (pyproject.toml [tool.setuptools.package-data])
 MOLSCORE_META = files(__package__) / "molscore_wheel.json"
 MOLECULEACE_META = files(__package__) / "moleculeace_wheel.json"
-#: where pinned wheels are kept: $PLUGEN_WHEEL_DIR, else the user's cache folder
-DEFAULT_WHEEL_DIR = Path(
-    os.environ.get("PLUGEN_WHEEL_DIR")
-    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "plugen" / "wheels"
-)
 _LIBSVM_MIN_PROB = 1e-7  # libsvm's svm_predict_probability clips pairwise probabilities
 
 
@@ -539,24 +533,10 @@ def featurize(smiles: Sequence[str], kind: str) -> tuple[np.ndarray, np.ndarray]
 
 # --------------------------------------------------------------------------- wheels
 def resolve_wheel(where: str | Path | None, meta: dict | str | Path) -> tuple[Path, dict, str]:
-    """``(wheel path, meta dict, meta label)`` for the pinned wheel: ``where`` is the wheel file
-    or a folder (default :data:`DEFAULT_WHEEL_DIR`) where it is downloaded when absent. Raises
-    ValueError on a wrong sha256 or file name, RuntimeError when it cannot be downloaded."""
+    """``(wheel path, meta dict, meta label)`` for the pinned wheel of ``meta``
+    (:func:`plugen.wheels.resolve_wheel`)."""
     data, label = load_wheel_meta(meta)
-    where = DEFAULT_WHEEL_DIR if where is None else Path(where)
-    if where.is_file():
-        if where.name != data["filename"]:
-            raise ValueError(f"{where}: expected the wheel {data['filename']} ({label})")
-        where = where.parent
-    return fetch_wheel(meta, where), data, label
-
-
-def _read_pinned(wheel: Path, member: str, sha256: str | None, label: str) -> bytes:
-    raw = read_member(wheel, member)
-    got = hashlib.sha256(raw).hexdigest()
-    if sha256 is None or got != str(sha256).lower():
-        raise ValueError(f"{wheel.name}:{member}: sha256 is {got}, expected {sha256} ({label})")
-    return raw
+    return resolve_pinned(where, meta), data, label
 
 
 def _meta_path(meta: dict | str | Path | None, default) -> dict | str | Path:
@@ -622,7 +602,7 @@ class ActivityOracles:
         for t in targets:
             if t not in members or t not in FINGERPRINTS:
                 raise ValueError(f"{label}: unknown target {t!r}; members are {sorted(members)}")
-            raw = _read_pinned(wheel, members[t], hashes.get(t), label)
+            raw = read_pinned_member(wheel, members[t], hashes.get(t), label)
             models[t] = model_from_pickle(raw, f"{wheel.name}:{members[t]}")
         return cls(models)
 
@@ -688,7 +668,9 @@ def read_moleculeace(
     if dataset not in sets:
         raise ValueError(f"{label}: dataset {dataset!r} not pinned; pinned: {sorted(sets)}")
     member = sets[dataset]["member"]
-    df = pd.read_csv(io.BytesIO(_read_pinned(wheel, member, sets[dataset].get("sha256"), label)))
+    df = pd.read_csv(
+        io.BytesIO(read_pinned_member(wheel, member, sets[dataset].get("sha256"), label))
+    )
     missing = [c for c in ("smiles", "exp_mean [nM]", "split") if c not in df.columns]
     if missing:
         raise ValueError(f"{wheel.name}:{member}: lacks columns {missing}; has {list(df.columns)}")

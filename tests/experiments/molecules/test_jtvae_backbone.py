@@ -249,7 +249,8 @@ def test_charvae_keys_with_the_jtvae_are_refused_before_any_job():
 
 # --------------------------------------------------------------------------- published weights
 def _wheel_file():
-    from plugen.backbones.jtvae.weights import DEFAULT_WHEEL_DIR, resolve_wheel
+    from plugen.backbones.jtvae.weights import resolve_wheel
+    from plugen.wheels import DEFAULT_WHEEL_DIR
 
     try:
         return resolve_wheel(DEFAULT_WHEEL_DIR)
