@@ -85,7 +85,8 @@ def info(args: argparse.Namespace) -> int:
         f"latent width: {cfg.latent_dim} ({len(model.attributes)} label + "
         f"{cfg.latent_dim - len(model.attributes)} style coordinates)",
         f"flow: {cfg.n_couplings} {COUPLING_NAMES[cfg.coupling]} couplings x {cfg.n_layers} "
-        f"layers, hidden {cfg.hidden}{', diagonal scaling' if cfg.scaling else ''}",
+        f"layers, hidden {cfg.hidden}{', diagonal scaling' if cfg.scaling else ''}"
+        f"{', after a fixed whitening' if cfg.whiten else ''}",
         f"sigma: {cfg.sigma:g} (at the end of training {model.sigma_now:g}); "
         "plugen generate's temperature: 1 unless --temperature",
     ]
