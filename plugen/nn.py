@@ -1,11 +1,14 @@
-"""Devices (choosing one, reading a module's, moving to one) and the small convolutional
-building blocks shared by the image backbones and the classifier."""
+"""Devices (choosing one, reading a module's, moving to one), batched inference over numpy
+arrays, and the small convolutional building blocks shared by the image backbones and the
+classifier."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TypeVar
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -54,6 +57,22 @@ def to_device(module: M, device: torch.device | str) -> M:
     if device.type == "cpu":
         module.to(memory_format=torch.channels_last)
     return module
+
+
+@torch.no_grad()
+def map_batches(
+    fn: Callable[[torch.Tensor], torch.Tensor],
+    x: np.ndarray,
+    batch_size: int,
+    device: torch.device | str = "cpu",
+) -> np.ndarray:
+    """``fn`` on consecutive float tensor batches of ``x`` (moved to ``device``, no gradients),
+    the results stacked as one float32 array; ``(0,)`` for an empty ``x``."""
+    parts = [
+        fn(torch.from_numpy(x[i : i + batch_size]).to(device)).cpu().numpy()
+        for i in range(0, len(x), batch_size)
+    ]
+    return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
 
 
 class ResidualBlock(nn.Module):

@@ -28,7 +28,7 @@ from torch import Tensor, nn
 from plugen.checkpoint import ConfigCheckpoint
 from plugen.evaluate.classifier import AttributeOutputs, attribute_loss, classifier_targets
 from plugen.evaluate.pointcloud import chamfer_batch
-from plugen.nn import module_device
+from plugen.nn import map_batches, module_device
 from plugen.train import History, TrainConfig, seed_everything, train
 
 log = logging.getLogger(__name__)
@@ -192,20 +192,11 @@ def fit_autoencoder(
     return ae, history
 
 
-@torch.no_grad()
-def _map(fn, x: np.ndarray, batch_size: int, device: torch.device) -> np.ndarray:
-    parts = [
-        fn(torch.from_numpy(x[i : i + batch_size]).to(device)).cpu().numpy()
-        for i in range(0, len(x), batch_size)
-    ]
-    return np.concatenate(parts).astype(np.float32)
-
-
 def encode_clouds(ae: PointNetAE, clouds: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """Clouds ``(n, P, 3)`` -> latents float32 ``(n, latent_dim)``."""
     clouds = check_clouds(clouds, "encode_clouds")
     ae.eval()
-    return _map(ae.encode, clouds, batch_size, module_device(ae)).reshape(-1, ae.latent_dim)
+    return map_batches(ae.encode, clouds, batch_size, module_device(ae)).reshape(-1, ae.latent_dim)
 
 
 def decode_latents(ae: PointNetAE, z: np.ndarray, batch_size: int = 256) -> np.ndarray:
@@ -214,7 +205,7 @@ def decode_latents(ae: PointNetAE, z: np.ndarray, batch_size: int = 256) -> np.n
     if z.ndim != 2 or z.shape[1] != ae.latent_dim:
         raise ValueError(f"decode_latents: z has shape {z.shape}, expected (n, {ae.latent_dim})")
     ae.eval()
-    return _map(ae.decode, z, batch_size, module_device(ae)).reshape(-1, ae.n_points, 3)
+    return map_batches(ae.decode, z, batch_size, module_device(ae)).reshape(-1, ae.n_points, 3)
 
 
 def latent_spread(ae: PointNetAE, train_z: np.ndarray, n: int) -> np.ndarray | None:
@@ -231,7 +222,7 @@ def reconstruction_chamfer(ae: PointNetAE, clouds: np.ndarray, batch_size: int =
     """Mean Chamfer distance between clouds ``(n, P, 3)`` and their reconstructions."""
     clouds = check_clouds(clouds, "reconstruction_chamfer")
     ae.eval()
-    cd = _map(lambda x: chamfer_batch(ae(x), x), clouds, batch_size, module_device(ae))
+    cd = map_batches(lambda x: chamfer_batch(ae(x), x), clouds, batch_size, module_device(ae))
     return float(cd.astype(np.float64).mean())
 
 
@@ -275,7 +266,7 @@ class PointNetClassifier(AttributeOutputs, ConfigCheckpoint, nn.Module):
         """Clouds ``(n, P, 3)`` -> DataFrame with one ``pred_<attr>`` column per attribute."""
         clouds = check_clouds(clouds, "PointNetClassifier.predict")
         self.eval()
-        out = _map(self.outputs, clouds, batch_size, module_device(self))
+        out = map_batches(self.outputs, clouds, batch_size, module_device(self))
         out = out.reshape(len(clouds), len(self.kinds))
         return pd.DataFrame({f"pred_{a}": out[:, i] for i, a in enumerate(self.kinds)})
 

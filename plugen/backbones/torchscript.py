@@ -23,6 +23,7 @@ from torch import Tensor
 
 from plugen.backbones.image_vae import map_image_batches, tensor_to_images
 from plugen.data.user import broadcast_w_plus
+from plugen.nn import map_batches
 from plugen.runtime import is_import_path
 
 log = logging.getLogger(__name__)
@@ -150,11 +151,16 @@ class _ScriptedGenerator:
     def _check_output(self, out: Tensor, n: int) -> None:
         raise NotImplementedError
 
-    def _latents(self, z: np.ndarray) -> np.ndarray:
+    def _decoded_batches(self, z: np.ndarray, convert: Callable[[Tensor], np.ndarray]) -> list:
+        """``convert`` of the checked output of each batch of latents ``(n, d)``; a ValueError
+        for latents of another rank."""
         z = np.asarray(z, dtype=np.float32)
         if z.ndim != 2:
             raise ValueError(f"{self.path}: latents have shape {z.shape}, expected (n, d)")
-        return z
+        return [
+            convert(self._decode(z[start : start + self.batch_size]))
+            for start in range(0, len(z), self.batch_size)
+        ]
 
 
 class ScriptedCloudDecoder(_ScriptedGenerator):
@@ -175,11 +181,7 @@ class ScriptedCloudDecoder(_ScriptedGenerator):
     def __call__(self, z: np.ndarray) -> np.ndarray:
         """Latents ``(n, d)`` -> clouds ``(n, P, 3)``; ``ValueError`` on a bad shape of ``z``
         or of the decoder's output, or when the decoder fails."""
-        z = self._latents(z)
-        parts = [
-            self._decode(z[start : start + self.batch_size]).float().cpu().numpy()
-            for start in range(0, len(z), self.batch_size)
-        ]
+        parts = self._decoded_batches(z, lambda out: out.float().cpu().numpy())
         return np.concatenate(parts) if parts else np.zeros((0, 0, 3), np.float32)
 
     def check(self, latent_dim: int) -> np.ndarray:
@@ -188,15 +190,25 @@ class ScriptedCloudDecoder(_ScriptedGenerator):
         return self(np.zeros((1, latent_dim), dtype=np.float32))
 
 
+def probe_decoder(
+    path: str | Path, latent_dim: int, layers: int | None = None, device="cpu"
+) -> tuple[str, int]:
+    """What a TorchScript decoder returns for one zero latent of width ``latent_dim``:
+    ``("cloud", 0)`` for ``(1, P, 3)``, ``("image", C)`` for ``(1, C, H, W)`` with C in {1, 3},
+    else ``("image", 3)`` (:class:`ScriptedDecoder`'s check says what is wrong). Raises
+    ``FileNotFoundError`` / ``ValueError`` when it cannot be loaded or run."""
+    with torch.no_grad():
+        out = _ScriptedGenerator(path, device, layers)._raw(np.zeros((1, latent_dim), np.float32))
+    if out.ndim == 3 and out.shape[-1] == 3:
+        return "cloud", 0
+    return "image", int(out.shape[1]) if out.ndim == 4 and out.shape[1] in (1, 3) else 3
+
+
 def decoder_output(
     path: str | Path, latent_dim: int, layers: int | None = None, device="cpu"
 ) -> str:
-    """What a TorchScript decoder returns for one zero latent of width ``latent_dim``:
-    ``"cloud"`` for ``(1, P, 3)``, else ``"image"`` (whose shape :class:`ScriptedDecoder`
-    checks). Raises ``FileNotFoundError`` / ``ValueError`` when it cannot be loaded or run."""
-    with torch.no_grad():
-        out = _ScriptedGenerator(path, device, layers)._raw(np.zeros((1, latent_dim), np.float32))
-    return "cloud" if out.ndim == 3 and out.shape[-1] == 3 else "image"
+    """``"cloud"`` or ``"image"``: the kind of :func:`probe_decoder`."""
+    return probe_decoder(path, latent_dim, layers, device)[0]
 
 
 class ScriptedDecoder(_ScriptedGenerator):
@@ -251,11 +263,7 @@ class ScriptedDecoder(_ScriptedGenerator):
     def __call__(self, z: np.ndarray) -> np.ndarray:
         """Latents ``(n, d)`` -> uint8 images ``(n, H, W, 3)``; ``ValueError`` on a bad shape
         of ``z`` or of the decoder's output, or when the decoder fails."""
-        z = self._latents(z)
-        parts = [
-            self._images(self._decode(z[start : start + self.batch_size]))
-            for start in range(0, len(z), self.batch_size)
-        ]
+        parts = self._decoded_batches(z, self._images)
         if not parts:
             return np.zeros((0, 0, 0, 3), dtype=np.uint8)
         return np.concatenate(parts)
@@ -406,12 +414,12 @@ class ScriptedJudge:
             raise ValueError(
                 f"{self.path}: clouds must be float (n, P, 3), got {clouds.dtype} {clouds.shape}"
             )
-        x = torch.from_numpy(clouds.astype(np.float32, copy=False))
-        parts = []
-        for batch in x.split(self.batch_size):
-            out = call_module(self.module, batch.to(self.device), self.path, "judge")
-            parts.append(self._predictions(out, len(batch)))
-        return torch.cat(parts).numpy() if parts else np.zeros((0, len(self.outputs)), np.float32)
+
+        def predict(x: Tensor) -> Tensor:
+            return self._predictions(call_module(self.module, x, self.path, "judge"), len(x))
+
+        preds = map_batches(predict, clouds.astype(np.float32), self.batch_size, self.device)
+        return preds.reshape(len(clouds), len(self.outputs))
 
     def _frame(self, preds: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame({f"pred_{a}": preds[:, j] for j, a in enumerate(self.outputs)})

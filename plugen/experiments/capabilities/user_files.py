@@ -84,35 +84,27 @@ class UserFilesExperiment(Experiment):
 
 
 @lru_cache(maxsize=8)
-def _probe(
-    path: str, layers: int | None, image_range: tuple, latent_dim: int, stamp: tuple
-) -> tuple[str, int]:
-    from plugen.backbones.torchscript import ScriptedDecoder, decoder_output
+def _probe(path: str, layers: int | None, latent_dim: int, stamp: tuple) -> tuple[str, int]:
+    from plugen.backbones.torchscript import probe_decoder
 
     try:
-        if decoder_output(path, latent_dim, layers) == "cloud":
-            return "cloud", 0
-        dec = ScriptedDecoder(path, layers=layers, image_range=image_range)
-        dec.check(latent_dim)
-        return "image", dec.channels or 3
+        return probe_decoder(path, latent_dim, layers)
     except Exception:  # noqa: BLE001 - check_models reports a failing decoder, in one line
         return "image", 3
 
 
-def decoder_output(path: str, layers: int | None, image_range: tuple, latent_dim: int) -> str:
+def decoder_kind(path: str, layers: int | None, latent_dim: int) -> str:
     """What the user's TorchScript decoder at ``path`` returns, found by decoding one latent
     (once per file version): ``"cloud"`` for point clouds ``(n, P, 3)``, else ``"image"`` (also
     when it cannot run: its check says why)."""
-    stamp = file_stamp([path])
-    return _probe(path, layers, tuple(image_range), latent_dim, stamp)[0]
+    return _probe(path, layers, latent_dim, file_stamp([path]))[0]
 
 
 def decoder_channels(decoder: Decoder, latent_dim: int) -> int:
     """The channel count of the user's decoder's images (1 grey, 3 RGB), found by decoding one
     latent (once per file version); 3 when the decoder cannot run (its check says why)."""
-    stamp = file_stamp(decoder.files())
-    probe = _probe(decoder.path, decoder.layers, decoder.image_range, latent_dim, stamp)
-    return probe[1] or 3
+    stamp = file_stamp([decoder.path])
+    return _probe(decoder.path, decoder.layers, latent_dim, stamp)[1] or 3
 
 
 def check_models(decoder: Decoder, judge: Judge | None, latent_dim: int) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any
 from plugen.experiments.capabilities.user_files import (
     UserFilesExperiment,
     decoder_channels,
-    decoder_output,
+    decoder_kind,
     file_stamp,
 )
 from plugen.experiments.spec import Config, Decoder, Judge, register
@@ -56,7 +56,7 @@ class Custom(UserFilesExperiment):
         if not c["decoder"]:
             return None
         layers, image_range = user_data(config).layers, tuple(c["image_range"])
-        output = decoder_output(c["decoder"], layers, image_range, self.latent_dim(config))
+        output = decoder_kind(c["decoder"], layers, self.latent_dim(config))
         kind = "torchscript_cloud" if output == "cloud" else "torchscript"
         return Decoder(kind, c["decoder"], layers, image_range)
 
